@@ -1,0 +1,370 @@
+package cli
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/time/rate"
+
+	"github.com/acctimport/acctimport/importer"
+	"github.com/acctimport/acctimport/input"
+	"github.com/acctimport/acctimport/mapping"
+	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/reports"
+)
+
+// importFlags are the flags of run and validate (SPEC.md, "Commands").
+type importFlags struct {
+	mapping, input, sheet, output string
+	concurrency                   int
+	rate                          float64
+	burst, retries                int
+	timeout                       time.Duration
+	baseURL, journal              string
+	resume                        bool
+	limit                         int
+	shard                         string
+	sandbox, noProgress, payloads bool
+	maxFailures, summaryJSON      string
+}
+
+func (e *env) importCmd(dryRun bool) *cobra.Command {
+	f := &importFlags{}
+	cmd := &cobra.Command{
+		Use:   "run -m MAPPING.yaml -i INPUT [flags]",
+		Short: "Validate every row, send the valid ones, and write the results spreadsheet",
+		Example: `  acctimport run --sandbox -m samples/payway.yaml -i samples/payway.xlsx
+  PAYWAY_TOKEN=... acctimport run -m payway.yaml -i accounts.csv --rate 20 --concurrency 8`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return e.runImport(cmd.Context(), cmd, f, dryRun)
+		},
+	}
+	if dryRun {
+		cmd.Use = "validate -m MAPPING.yaml -i INPUT [flags]"
+		cmd.Short = "Validate every row against the provider's rules and write the same report; never opens a connection"
+		cmd.Example = `  acctimport validate -m samples/payway.yaml -i samples/payway.csv --payloads`
+	}
+	fl := cmd.Flags()
+	fl.SortFlags = false
+	fl.StringVarP(&f.mapping, "mapping", "m", "", "the mapping `FILE` (required)")
+	fl.StringVarP(&f.input, "input", "i", "", "the input `FILE`: .csv, .tsv, .txt (delimited) or .xlsx (required)")
+	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
+	fl.StringVarP(&f.output, "output", "o", "", "results spreadsheet `FILE`, .xlsx or .csv (default: INPUT's name + .results.xlsx)")
+	fl.IntVar(&f.concurrency, "concurrency", 4, "requests in flight")
+	fl.Float64Var(&f.rate, "rate", 10, "requests per second, retries included; 0 = unlimited")
+	fl.IntVar(&f.burst, "burst", 1, "rate limiter burst")
+	fl.IntVar(&f.retries, "retries", 5, "retries of a retryable failure (transport error, 408, 429, 5xx but 501)")
+	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "per request")
+	fl.StringVar(&f.baseURL, "base-url", "", "overrides the mapping's and the provider's base `URL`")
+	fl.StringVar(&f.journal, "journal", "", "the run's journal `FILE` (default: OUTPUT's name + .journal)")
+	fl.BoolVar(&f.resume, "resume", false, "skip rows the journal records as applied (same key and payload)")
+	fl.IntVar(&f.limit, "limit", 0, "only the first `N` data rows (default: all)")
+	fl.StringVar(&f.shard, "shard", "0/1", "only rows whose index mod N = I, as `I/N` (to split one file across machines)")
+	fl.BoolVar(&f.sandbox, "sandbox", false, "start the built-in fake of the mapping's provider in-process on loopback and send there")
+	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (default: a bar when stderr is a terminal)")
+	fl.BoolVar(&f.payloads, "payloads", false, "add a Payload column: the exact request body of each row, secrets masked")
+	fl.StringVar(&f.maxFailures, "max-failures", "", "stop after `N` failed rows, or N% once 100 rows are done (like 10%)")
+	fl.StringVar(&f.summaryJSON, "summary-json", "", "also write the Summary as JSON to `FILE`")
+	_ = cmd.MarkFlagRequired("mapping")
+	_ = cmd.MarkFlagRequired("input")
+	if dryRun {
+		// A dry run sends nothing: the sending flags would be ignored, so
+		// they are not offered.
+		for _, name := range []string{"concurrency", "rate", "burst", "retries", "timeout", "base-url", "journal", "resume", "sandbox", "max-failures"} {
+			_ = fl.MarkHidden(name)
+		}
+	}
+	return cmd
+}
+
+// settings are the checked flags.
+type settings struct {
+	shard       importer.Shard
+	maxFailures importer.Threshold
+}
+
+func (f *importFlags) check(dryRun bool) (settings, error) {
+	var s settings
+	var err error
+	switch {
+	case f.concurrency < 1:
+		return s, usageErrorf("--concurrency must be at least 1")
+	case f.rate < 0:
+		return s, usageErrorf("--rate must be 0 (unlimited) or more")
+	case f.burst < 1:
+		return s, usageErrorf("--burst must be at least 1")
+	case f.retries < 0:
+		return s, usageErrorf("--retries must be 0 or more")
+	case f.timeout <= 0:
+		return s, usageErrorf("--timeout must be more than 0")
+	case f.limit < 0:
+		return s, usageErrorf("--limit must be 0 (all) or more")
+	case f.sandbox && f.baseURL != "":
+		return s, usageErrorf("--sandbox and --base-url both say where to send; give one")
+	}
+	if s.shard, err = importer.ParseShard(f.shard); err != nil {
+		return s, usageError(err)
+	}
+	if s.maxFailures, err = importer.ParseThreshold(f.maxFailures); err != nil {
+		return s, usageError(err)
+	}
+	if f.baseURL != "" {
+		if err := mapping.CheckBaseURL(f.baseURL); err != nil {
+			return s, usageErrorf("--base-url: %v", err)
+		}
+	}
+	if dryRun && (f.resume || f.sandbox) {
+		return s, usageErrorf("validate sends nothing, so it takes neither --resume nor --sandbox")
+	}
+	return s, nil
+}
+
+// defaultOutput is INPUT's name + ".results.xlsx", beside the input.
+func defaultOutput(in string) string {
+	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.xlsx"
+}
+
+// defaultJournal is OUTPUT's name + ".journal".
+func defaultJournal(out string) string {
+	return strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
+}
+
+func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags, dryRun bool) error {
+	start := time.Now()
+	s, err := f.check(dryRun)
+	if err != nil {
+		return err
+	}
+	m, err := mapping.Load(f.mapping, e.registry)
+	if err != nil {
+		return usageError(err)
+	}
+	prov := m.Provider
+	in, err := input.Open(f.input, input.Options{Sheet: f.sheet})
+	if err != nil {
+		return usageError(err)
+	}
+	defer in.Close()
+	plan, err := m.Compile(in.Header())
+	if err != nil {
+		return usageError(fmt.Errorf("%w\n(the input %s has the columns: %s)", err, filepath.Base(f.input), strings.Join(in.Header(), ", ")))
+	}
+
+	out := f.output
+	if out == "" {
+		out = defaultOutput(f.input)
+	}
+	if same, _ := sameFile(out, f.input); same {
+		return usageErrorf("--output %s is the input file; choose another name", out)
+	}
+
+	opts := importer.Options{
+		DryRun:      dryRun,
+		Concurrency: f.concurrency,
+		Retries:     f.retries,
+		Limit:       f.limit,
+		Shard:       s.shard,
+		MaxFailures: s.maxFailures,
+		Payloads:    f.payloads,
+	}
+	var ex *providers.Exchange
+	if !dryRun {
+		var creds providers.Credentials
+		base := f.baseURL
+		if f.sandbox {
+			creds = providers.SandboxCredentials(prov)
+			srv, err := startSandbox(prov.NewFake(creds))
+			if err != nil {
+				return usageErrorf("starting the sandbox: %v", err)
+			}
+			defer srv.Close()
+			base = srv.URL
+			fmt.Fprintf(e.stderr, "sandbox: %s's fake API on %s (nothing leaves this machine)\n", prov.Info().Name, base)
+		} else {
+			if creds, err = providers.LoadCredentials(prov, e.getenv); err != nil {
+				return usageError(err)
+			}
+			if base == "" {
+				base = m.BaseURL
+			}
+			if base == "" {
+				base = prov.Info().BaseURL
+			}
+		}
+		u, err := url.Parse(base)
+		if err != nil {
+			return usageErrorf("base URL %q: %v", base, err)
+		}
+		ex = &providers.Exchange{
+			Provider: prov,
+			Client:   &http.Client{Transport: newTransport(f.concurrency)},
+			BaseURL:  u,
+			Creds:    creds,
+			Options:  m.Options,
+			Timeout:  f.timeout,
+		}
+		if f.rate > 0 {
+			opts.Limiter = rate.NewLimiter(rate.Limit(f.rate), f.burst)
+		}
+		jpath := f.journal
+		if jpath == "" {
+			jpath = defaultJournal(out)
+		}
+		sum, err := fileSum(f.mapping)
+		if err != nil {
+			return usageError(err)
+		}
+		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Provider: prov.Info().Name, MappingSum: sum, Input: filepath.Base(f.input)}, f.resume)
+		if err != nil {
+			return usageError(err)
+		}
+		opts.Journal = j
+	}
+
+	rep, err := reports.Create(out, in.Header(), reports.Options{Payloads: f.payloads})
+	if err != nil {
+		if opts.Journal != nil {
+			_ = opts.Journal.Close()
+		}
+		return usageError(err)
+	}
+	bar := e.newProgress(f, s, dryRun)
+	opts.Progress = bar.row
+
+	res, runErr := importer.Run(ctx, plan, in, rep, ex, opts)
+	bar.finish()
+
+	sum := &reports.Summary{
+		Provider: prov.Info().Name,
+		Input:    f.input,
+		Mapping:  f.mapping,
+		Output:   out,
+		Start:    start,
+		End:      time.Now(),
+		DryRun:   dryRun,
+		Counts:   res.Counts,
+		Total:    res.Total,
+		Stopped:  stoppedReason(ctx, res, runErr),
+	}
+	closeErr := rep.Close(sum)
+	if opts.Journal != nil {
+		if jerr := opts.Journal.Close(); jerr != nil && closeErr == nil {
+			closeErr = jerr
+		}
+	}
+	if f.summaryJSON != "" {
+		if err := writeSummaryJSON(f.summaryJSON, sum); err != nil && closeErr == nil {
+			closeErr = err
+		}
+	}
+	e.printSummary(sum)
+	switch {
+	case runErr != nil:
+		return runErr
+	case closeErr != nil:
+		return closeErr
+	}
+	for st, n := range res.Counts {
+		if n > 0 && st != reports.StatusOK && st != reports.StatusValid && st != reports.StatusSkipped {
+			return errRowsFailed
+		}
+	}
+	if res.Total == 0 {
+		return usageErrorf("%s: no rows were selected (check --limit and --shard)", f.input)
+	}
+	return nil
+}
+
+func stoppedReason(ctx context.Context, res *importer.Result, err error) string {
+	var se *importer.StopError
+	switch {
+	case errors.As(err, &se):
+		return se.Reason
+	case ctx.Err() != nil:
+		return "interrupted"
+	case err != nil:
+		return err.Error()
+	}
+	return res.Stopped
+}
+
+func (e *env) printSummary(s *reports.Summary) {
+	var parts []string
+	for _, st := range reports.Statuses {
+		if n := s.Counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", st, n))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no rows")
+	}
+	verb := "sent"
+	if s.DryRun {
+		verb = "validated"
+	}
+	fmt.Fprintf(e.stdout, "%s %d rows in %s: %s\n", verb, s.Total, s.End.Sub(s.Start).Round(time.Millisecond), strings.Join(parts, ", "))
+	if s.Stopped != "" {
+		fmt.Fprintf(e.stdout, "stopped early: %s\n", s.Stopped)
+	}
+	fmt.Fprintf(e.stdout, "report: %s\n", s.Output)
+}
+
+// newTransport sizes the idle pool to the concurrency, so every request in
+// flight can reuse a kept-alive connection.
+func newTransport(concurrency int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(100, concurrency)
+	t.MaxIdleConnsPerHost = max(2, concurrency)
+	return t
+}
+
+// startSandbox serves a provider's fake on a loopback port.
+func startSandbox(h http.Handler) (*sandboxServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return &sandboxServer{srv: srv, URL: "http://" + ln.Addr().String()}, nil
+}
+
+type sandboxServer struct {
+	srv *http.Server
+	URL string
+}
+
+func (s *sandboxServer) Close() { _ = s.srv.Close() }
+
+func fileSum(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func sameFile(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
+}

@@ -1,0 +1,458 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/acctimport/acctimport/input"
+	"github.com/acctimport/acctimport/mapping"
+	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/reports"
+)
+
+// Options tune a run. The zero value sends nothing concurrently and never
+// retries; the command line fills it from its flags.
+type Options struct {
+	// DryRun validates only: nothing is sent, valid rows are reported
+	// "valid", and no connection is opened.
+	DryRun      bool
+	Concurrency int           // requests in flight; < 1 means 1
+	Limiter     *rate.Limiter // every attempt waits on it; nil means unlimited
+	Retries     int           // retries of a retryable failure
+	Limit       int           // only the first Limit data rows; 0 means all
+	Shard       Shard
+	MaxFailures Threshold
+	Payloads    bool // put the request body of each row in the report
+	Journal     *Journal
+	// Progress, if set, is told about every finished row, in input order.
+	Progress func(reports.Status)
+	// Backoff returns the wait before retry n (1-based); nil means
+	// exponential backoff with full jitter from 500 ms, capped at 30 s.
+	Backoff func(n int) time.Duration
+}
+
+// Result is what a run did.
+type Result struct {
+	Counts  map[reports.Status]int
+	Total   int    // rows read (and reported)
+	Stopped string // why the run stopped early, "" if it did not
+}
+
+// StopError ends a run early because going on cannot help: the provider
+// rejected the credentials, or --max-failures was reached. Every row read
+// so far is in the report.
+type StopError struct{ Reason string }
+
+func (e *StopError) Error() string { return e.Reason }
+
+// window bounds how far reading may run ahead of the oldest unfinished row:
+// results wait in memory to be written in input order, and a row stuck in
+// retries must not let the rest of a million-row file pile up behind it.
+func window(concurrency int) int { return max(256, 16*concurrency) }
+
+// item is one row on its way through the pipeline.
+type item struct {
+	seq  int
+	line int
+	row  reports.Row
+	done chan struct{} // closed when the row has finished (for same-key ordering)
+	body []byte        // the request body, once encoded (for the journal)
+}
+
+// Run imports every row of in, writing each row's result to out. ex is nil
+// in a dry run. It returns a *StopError when the run was stopped early, and
+// ctx's error when it was interrupted; in both cases the report holds every
+// row that was read.
+func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.Writer, ex *providers.Exchange, opts Options) (*Result, error) {
+	if !opts.DryRun && ex == nil {
+		return nil, errors.New("importer: no exchange to send with")
+	}
+	r := &run{
+		plan:    plan,
+		ex:      ex,
+		opts:    opts,
+		results: make(chan *item, window(opts.Concurrency)),
+		slots:   make(chan struct{}, window(opts.Concurrency)),
+		keys:    make(map[string]*item),
+		res:     &Result{Counts: make(map[reports.Status]int)},
+		secret:  plan.SecretColumns(),
+	}
+	if r.opts.Concurrency < 1 {
+		r.opts.Concurrency = 1
+	}
+	if r.opts.Backoff == nil {
+		r.opts.Backoff = ExponentialBackoff(500*time.Millisecond, 30*time.Second)
+	}
+
+	// stopCtx ends reading and sending new requests; requests already in
+	// flight run on without it, bounded by the exchange's timeout, so an
+	// interrupted run does not leave requests whose outcome nobody knows.
+	stopCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	r.stop = stop
+	r.stopCtx = stopCtx
+
+	writeErr := make(chan error, 1)
+	go func() { writeErr <- r.write(out) }()
+
+	readErr := r.read(stopCtx, in)
+	close(r.results)
+	werr := <-writeErr
+
+	switch {
+	case werr != nil:
+		return r.res, fmt.Errorf("writing the report: %w", werr)
+	case readErr != nil:
+		return r.res, readErr
+	}
+	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+		return r.res, cause
+	}
+	if err := ctx.Err(); err != nil {
+		return r.res, err
+	}
+	return r.res, nil
+}
+
+type run struct {
+	plan    *mapping.Plan
+	ex      *providers.Exchange
+	opts    Options
+	results chan *item
+	slots   chan struct{}
+	stop    context.CancelCauseFunc
+	stopCtx context.Context
+	secret  []bool
+	res     *Result // written only by the writer goroutine until Run returns
+
+	keys map[string]*item // the latest row per account key; the reader's alone
+	// failures is counted by the writer, which is the one place that sees
+	// every row's final status in order.
+	failures int
+}
+
+// read streams the input, builds each row and hands it to a sender, until
+// the input ends or the run is stopped.
+func (r *run) read(ctx context.Context, in input.Reader) error {
+	g := new(errgroup.Group)
+	g.SetLimit(r.opts.Concurrency)
+	defer func() { _ = g.Wait() }()
+	seq := 0
+	for index := 0; ; index++ {
+		if r.opts.Limit > 0 && index >= r.opts.Limit {
+			break
+		}
+		rec, err := in.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			r.stop(err)
+			return err
+		}
+		if !r.opts.Shard.Has(index) {
+			continue
+		}
+		// A slot in the reorder window; released when the row is written.
+		select {
+		case r.slots <- struct{}{}:
+		case <-ctx.Done():
+			return nil
+		}
+		if ctx.Err() != nil {
+			<-r.slots
+			return nil
+		}
+		it := &item{seq: seq, line: rec.Line, done: make(chan struct{})}
+		seq++
+		it.row = reports.Row{Line: rec.Line, Cells: r.masked(rec.Cells)}
+		if rec.Err != nil {
+			r.finish(it, reports.StatusInvalid, rec.Err.Error())
+			continue
+		}
+		built := r.plan.Build(rec.Cells)
+		it.row.Key = built.Key
+		if !built.Valid() {
+			it.row.Issues = make([]reports.Issue, len(built.Issues))
+			for i, is := range built.Issues {
+				it.row.Issues[i] = reports.Issue{Column: is.Column, Rule: is.Rule}
+			}
+			r.finish(it, reports.StatusInvalid, r.plan.Message(&built))
+			continue
+		}
+		if r.opts.DryRun {
+			if r.opts.Payloads {
+				body, err := r.encode(built.Payload, true)
+				if err != nil {
+					r.finish(it, reports.StatusInvalid, err.Error())
+					continue
+				}
+				it.row.Payload = string(body)
+			}
+			r.finish(it, reports.StatusValid, "")
+			continue
+		}
+		// Rows with the same key are applied in input order: each waits for
+		// the one before it.
+		var prev *item
+		if built.Key != "" {
+			prev = r.keys[built.Key]
+			r.keys[built.Key] = it
+			if len(r.keys) > 2*window(r.opts.Concurrency) {
+				r.sweepKeys()
+			}
+		}
+		payload := built.Payload
+		g.Go(func() error {
+			r.send(ctx, it, prev, payload)
+			return nil
+		})
+	}
+	return nil
+}
+
+// sweepKeys forgets the rows that have finished, so the map holds only rows
+// in flight or waiting: bounded by the window, not by the file.
+func (r *run) sweepKeys() {
+	for k, it := range r.keys {
+		select {
+		case <-it.done:
+			delete(r.keys, k)
+		default:
+		}
+	}
+}
+
+// masked copies a row's cells for the report, hiding the columns that feed
+// secret fields.
+func (r *run) masked(cells []string) []string {
+	out := cells
+	for i, s := range r.secret {
+		if s && i < len(cells) && cells[i] != "" {
+			if &out[0] == &cells[0] {
+				out = append([]string(nil), cells...)
+			}
+			out[i] = providers.Redacted
+		}
+	}
+	return out
+}
+
+func (r *run) encode(payload map[string]any, mask bool) ([]byte, error) {
+	if mask {
+		payload = r.plan.Mask(payload)
+	}
+	req, err := r.plan.Mapping().Provider.Encode(payload, r.plan.Mapping().Options)
+	if err != nil {
+		return nil, err
+	}
+	return req.Body, nil
+}
+
+// send applies one row, with retries, and reports it.
+func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string]any) {
+	if prev != nil {
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+		}
+	}
+	if ctx.Err() != nil {
+		r.finish(it, reports.StatusSkipped, "not sent: "+stopReason(ctx))
+		return
+	}
+	note := ""
+	if prev != nil {
+		note = fmt.Sprintf("applied after row %d, which has the same key", prev.line)
+	}
+	req, err := r.plan.Mapping().Provider.Encode(payload, r.plan.Mapping().Options)
+	if err != nil {
+		r.finish(it, reports.StatusInvalid, err.Error())
+		return
+	}
+	it.body = req.Body
+	if r.opts.Payloads {
+		it.row.Payload = string(req.Body)
+		if r.plan.HasSecrets() {
+			it.row.Payload = ""
+			if body, err := r.encode(payload, true); err == nil {
+				it.row.Payload = string(body)
+			}
+		}
+	}
+	if r.opts.Journal != nil && r.opts.Journal.Done(it.row.Key, req.Body) {
+		r.finish(it, reports.StatusSkipped, withNote("already applied by an earlier run (journal)", note))
+		return
+	}
+	// Attempts are not cancelled by ctx: once a request is on the wire it is
+	// allowed to finish (bounded by the exchange's timeout), so that its
+	// outcome is known and reported. ctx only stops further attempts.
+	sendCtx := context.WithoutCancel(ctx)
+	for attempt := 1; ; attempt++ {
+		if r.opts.Limiter != nil {
+			if err := r.opts.Limiter.Wait(ctx); err != nil {
+				r.finishAttempt(it, attempt-1, reports.StatusSkipped, 0, withNote("not sent: "+stopReason(ctx), note))
+				return
+			}
+		}
+		res, err := r.ex.Do(sendCtx, req)
+		it.row.Attempts = attempt
+		if err == nil {
+			status := reports.StatusOK
+			switch res.Outcome {
+			case providers.Partial:
+				status = reports.StatusPartial
+			case providers.Failed:
+				status = reports.StatusFailed
+			}
+			it.row.HTTPStatus = res.HTTPStatus
+			r.record(it, status, withNote(res.Message, note))
+			return
+		}
+		var ae *providers.APIError
+		if errors.As(err, &ae) {
+			it.row.HTTPStatus = ae.Status
+		}
+		if providers.Fatal(err) {
+			r.stop(&StopError{Reason: fmt.Sprintf("the provider rejected the credentials (%v); stopped so as not to fail every row", err)})
+			r.record(it, reports.StatusFailed, withNote(err.Error(), note))
+			return
+		}
+		retry, after := providers.Retryable(err)
+		if !retry || attempt > r.opts.Retries {
+			msg := err.Error()
+			if retry {
+				msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, attempt)
+			}
+			r.record(it, reports.StatusFailed, withNote(msg, note))
+			return
+		}
+		wait := r.opts.Backoff(attempt)
+		if after > wait {
+			wait = after
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			r.record(it, reports.StatusFailed, withNote(fmt.Sprintf("%v; not retried: %s", err, stopReason(ctx)), note))
+			return
+		}
+	}
+}
+
+// withNote appends a note to a message: "msg (note)", or just the note.
+func withNote(msg, note string) string {
+	switch {
+	case note == "":
+		return msg
+	case msg == "":
+		return note
+	}
+	return msg + " (" + note + ")"
+}
+
+func stopReason(ctx context.Context) string {
+	cause := context.Cause(ctx)
+	var se *StopError
+	switch {
+	case errors.As(cause, &se):
+		return "the run was stopped: " + se.Reason
+	case errors.Is(cause, context.Canceled):
+		return "the run was interrupted"
+	case cause != nil:
+		return "the run was stopped: " + cause.Error()
+	}
+	return "the run was stopped"
+}
+
+// record journals a sent row's outcome, then reports it.
+func (r *run) record(it *item, status reports.Status, msg string) {
+	if r.opts.Journal != nil {
+		r.opts.Journal.Record(it.line, it.row.Key, it.body, status)
+	}
+	r.finish(it, status, msg)
+}
+
+func (r *run) finishAttempt(it *item, attempts int, status reports.Status, httpStatus int, msg string) {
+	it.row.Attempts = attempts
+	if httpStatus != 0 {
+		it.row.HTTPStatus = httpStatus
+	}
+	r.finish(it, status, msg)
+}
+
+// finish hands a row to the writer.
+func (r *run) finish(it *item, status reports.Status, msg string) {
+	it.row.Status = status
+	it.row.Message = msg
+	close(it.done)
+	r.results <- it
+}
+
+// write puts rows into the report in input order as they finish.
+func (r *run) write(out reports.Writer) error {
+	pending := make(map[int]*item)
+	next := 0
+	var werr error
+	for it := range r.results {
+		pending[it.seq] = it
+		for {
+			cur, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			if werr == nil {
+				if err := out.Write(&cur.row); err != nil {
+					werr = err
+					r.stop(fmt.Errorf("writing the report: %w", err))
+				}
+			}
+			r.count(cur.row.Status)
+			<-r.slots
+		}
+	}
+	return werr
+}
+
+// count tallies a written row and applies --max-failures.
+func (r *run) count(s reports.Status) {
+	r.res.Counts[s]++
+	r.res.Total++
+	if r.opts.Progress != nil {
+		r.opts.Progress(s)
+	}
+	if s == reports.StatusFailed {
+		r.failures++
+	}
+	if r.opts.MaxFailures.Reached(r.failures, r.res.Total) && r.res.Stopped == "" {
+		r.res.Stopped = fmt.Sprintf("--max-failures %s reached (%d failed of %d rows)", r.opts.MaxFailures, r.failures, r.res.Total)
+		r.stop(&StopError{Reason: r.res.Stopped})
+	}
+}
+
+// ExponentialBackoff waits a random time between 0 and base*2^(n-1), capped
+// (full jitter: retries of many rows spread out instead of arriving in
+// waves).
+func ExponentialBackoff(base, cap time.Duration) func(int) time.Duration {
+	return func(n int) time.Duration {
+		d := cap
+		if n < 32 {
+			d = min(cap, base<<(n-1))
+		}
+		if d <= 0 {
+			return 0
+		}
+		return rand.N(d + 1)
+	}
+}

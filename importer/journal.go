@@ -1,0 +1,228 @@
+package importer
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/acctimport/acctimport/reports"
+)
+
+// Journal records every row a run sent and how it ended, so that a run
+// killed at any moment can be resumed without sending a row twice.
+//
+// Each record reaches the operating system in one write as the row
+// finishes, which survives the process being killed; the file is synced to
+// disk in small groups (every SyncEvery or SyncBatch records, whichever
+// comes first), which survives a machine crash without capping the run at
+// the disk's sync rate.
+type Journal struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	buf  []byte
+	// done holds the rows an earlier run applied: account key + payload hash.
+	done    map[[32]byte]struct{}
+	dirty   int
+	err     error
+	stopped chan struct{}
+	wg      sync.WaitGroup
+}
+
+// Journal sync knobs.
+const (
+	SyncEvery = 50 * time.Millisecond
+	SyncBatch = 256
+)
+
+// journalHeader is the first line: what the journal belongs to.
+type journalHeader struct {
+	Journal  int    `json:"acctimport_journal"`
+	Provider string `json:"provider"`
+	Mapping  string `json:"mapping_sha256"`
+	Input    string `json:"input"`
+	Started  string `json:"started"`
+}
+
+type journalRecord struct {
+	Row     int            `json:"row"`
+	Key     string         `json:"key"`
+	Payload string         `json:"payload_sha256"`
+	Status  reports.Status `json:"status"`
+}
+
+// ErrJournalExists is returned when a journal of an earlier run exists and
+// --resume was not given: starting over would send its rows again.
+var ErrJournalExists = errors.New("a journal of an earlier run exists")
+
+// JournalOwner says what run a journal belongs to.
+type JournalOwner struct {
+	Provider   string
+	MappingSum string // sha256 of the mapping file, hex
+	Input      string // the input's file name
+}
+
+// OpenJournal opens the journal at path. Without resume, an existing
+// journal that records sent rows is refused (ErrJournalExists) rather than
+// overwritten. With resume, the rows it records as applied are loaded, and
+// a journal of another input or mapping is refused.
+func OpenJournal(path string, owner JournalOwner, resume bool) (*Journal, error) {
+	j := &Journal{path: path, done: make(map[[32]byte]struct{}), stopped: make(chan struct{})}
+	f, err := os.Open(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("journal: %w", err)
+	default:
+		hdr, n, lerr := j.load(f)
+		f.Close()
+		if lerr != nil {
+			return nil, fmt.Errorf("journal %s: %w", path, lerr)
+		}
+		if !resume && n > 0 {
+			return nil, fmt.Errorf("journal %s: %w with %d sent rows; pass --resume to skip the rows it records as applied, or give another --journal to start over", path, ErrJournalExists, n)
+		}
+		if resume && hdr != nil && (hdr.Provider != owner.Provider || hdr.Mapping != owner.MappingSum || hdr.Input != owner.Input) {
+			return nil, fmt.Errorf("journal %s belongs to another run (input %q, provider %s, a different mapping); it cannot resume this one", path, hdr.Input, hdr.Provider)
+		}
+	}
+	flags := os.O_CREATE | os.O_WRONLY | os.O_APPEND
+	if !resume {
+		flags |= os.O_TRUNC
+	}
+	j.f, err = os.OpenFile(path, flags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	hdr, _ := json.Marshal(journalHeader{Journal: 1, Provider: owner.Provider, Mapping: owner.MappingSum, Input: owner.Input, Started: time.Now().UTC().Format(time.RFC3339)})
+	if _, err := j.f.Write(append(hdr, '\n')); err != nil {
+		j.f.Close()
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	j.wg.Add(1)
+	go j.syncLoop()
+	return j, nil
+}
+
+// load reads an existing journal: its first header and the applied rows.
+// A torn last line (the process was killed mid-write) is ignored.
+func (j *Journal) load(f *os.File) (*journalHeader, int, error) {
+	var hdr *journalHeader
+	n := 0
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(line) == 0 {
+			continue
+		}
+		var h journalHeader
+		if hdr == nil {
+			if err := json.Unmarshal(line, &h); err != nil || h.Journal == 0 {
+				return nil, 0, errors.New("is not an acctimport journal")
+			}
+			hdr = &h
+			continue
+		}
+		var rec journalRecord
+		if err := json.Unmarshal(line, &rec); err != nil {
+			continue
+		}
+		if rec.Status == "" { // a later run's header
+			continue
+		}
+		n++
+		if rec.Status == reports.StatusOK || rec.Status == reports.StatusPartial {
+			j.done[doneKey(rec.Key, rec.Payload)] = struct{}{}
+		}
+	}
+	return hdr, n, sc.Err()
+}
+
+func doneKey(key, payloadSum string) [32]byte {
+	return sha256.Sum256([]byte(key + "\x00" + payloadSum))
+}
+
+func payloadSum(body []byte) string {
+	s := sha256.Sum256(body)
+	return hex.EncodeToString(s[:])
+}
+
+// Done reports whether an earlier run applied this row: same account key,
+// same payload.
+func (j *Journal) Done(key string, body []byte) bool {
+	if len(j.done) == 0 {
+		return false
+	}
+	_, ok := j.done[doneKey(key, payloadSum(body))]
+	return ok
+}
+
+// Record appends one finished row. Errors are kept and returned by Close:
+// a run does not stop because its journal broke, but it says so.
+func (j *Journal) Record(row int, key string, body []byte, status reports.Status) {
+	line, _ := json.Marshal(journalRecord{Row: row, Key: key, Payload: payloadSum(body), Status: status})
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.err != nil {
+		return
+	}
+	j.buf = append(append(j.buf[:0], line...), '\n')
+	if _, err := j.f.Write(j.buf); err != nil {
+		j.err = err
+		return
+	}
+	j.dirty++
+	if j.dirty >= SyncBatch {
+		j.syncLocked()
+	}
+}
+
+func (j *Journal) syncLocked() {
+	if j.dirty == 0 || j.err != nil {
+		return
+	}
+	if err := j.f.Sync(); err != nil {
+		j.err = err
+	}
+	j.dirty = 0
+}
+
+func (j *Journal) syncLoop() {
+	defer j.wg.Done()
+	t := time.NewTicker(SyncEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			j.mu.Lock()
+			j.syncLocked()
+			j.mu.Unlock()
+		case <-j.stopped:
+			return
+		}
+	}
+}
+
+// Close syncs and closes the journal.
+func (j *Journal) Close() error {
+	close(j.stopped)
+	j.wg.Wait()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.syncLocked()
+	if err := j.f.Close(); err != nil && j.err == nil {
+		j.err = err
+	}
+	if j.err != nil {
+		return fmt.Errorf("journal %s: %w", j.path, j.err)
+	}
+	return nil
+}

@@ -1,0 +1,52 @@
+// Package input streams the data rows of a spreadsheet the way a person sees
+// them in a spreadsheet program: CSV (any common delimiter and encoding) and
+// XLSX (dates as dates, numbers as their digits). Memory does not grow with
+// the number of rows.
+package input
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Record is one data row.
+type Record struct {
+	// Line is the row number a spreadsheet program shows for this row when
+	// it opens the file (the header is row 1 when it is the first row).
+	Line int
+	// Cells has exactly one value per header column.
+	Cells []string
+	// Err is a problem with this row alone (a ragged row, a broken quote, text
+	// that is not valid in the file's encoding): the row is invalid, the
+	// others go on. Cells holds what could be read.
+	Err error
+}
+
+// Reader streams the records of one sheet or file.
+type Reader interface {
+	// Header returns the header row's names, trimmed.
+	Header() []string
+	// Next returns the next data row, skipping blank rows, or io.EOF.
+	// Any other error is about the whole file, and ends the reading.
+	Next() (Record, error)
+	Close() error
+}
+
+// Options choose what to read.
+type Options struct {
+	Sheet string // XLSX: the sheet to read; "" means the first worksheet
+}
+
+// FileError is a problem with a whole input file: it cannot be opened, is
+// not the format its name says, has no header, no data rows, or a header
+// with duplicate or empty names. Nothing should be sent.
+type FileError struct {
+	Path string
+	Err  error
+}
+
+func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
+func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrNoData is a file with a header and no data rows, or an empty file.
+var ErrNoData = errors.New("no data rows")

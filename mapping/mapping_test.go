@@ -1,0 +1,353 @@
+package mapping
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+func mustParse(t *testing.T, src string) *Mapping {
+	t.Helper()
+	m, err := Parse("m.yaml", []byte(src), testRegistry)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return m
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, src string
+		want      []string // substrings of the error, in order of appearance
+	}{
+		{"empty", ``, []string{"m.yaml: is empty"}},
+		{"not yaml", "provider: [", []string{"not valid YAML"}},
+		{"not a mapping", "- a\n- b\n", []string{"m.yaml:1: must be a YAML mapping"}},
+		{"unknown top key", "provider: test\nfeilds:\n  id: A\n", []string{`m.yaml:2: unknown key "feilds"; did you mean "fields"?`}},
+		{"no provider", "fields:\n  id: A\n", []string{"missing provider"}},
+		{"unknown provider", "provider: tset\nfields:\n  id: A\n", []string{`m.yaml:1: unknown provider "tset"; did you mean "test"?`}},
+		{"no fields", "provider: test\n", []string{"missing fields"}},
+		{"unknown option", "provider: test\noptions:\n  mdoe: x\nfields:\n  id: A\n", []string{`m.yaml:3: unknown option "mdoe" for test; did you mean "mode"?`}},
+		{"unknown source key", "provider: test\nfields:\n  id: {colum: A}\n", []string{`m.yaml:3: field "id": unknown key "colum"; did you mean "column"?`}},
+		{"unknown transform", "provider: test\nfields:\n  id:\n    column: A\n    transform: [trim, lowr]\n", []string{`m.yaml:5: field "id": unknown transform "lowr"; did you mean "lower"?`}},
+		{"column and value", "provider: test\nfields:\n  id: {column: A, value: b}\n", []string{"has both column and value"}},
+		{"neither", "provider: test\nfields:\n  id: {transform: trim}\n", []string{"needs a column or a value"}},
+		{"twice", "provider: test\nfields:\n  id: A\n  id: B\n", []string{`m.yaml:4: field "id" is mapped twice (also at line 3)`}},
+		{"null source", "provider: test\nfields:\n  id:\n", []string{`field "id" has no source`}},
+		{"bad base url", "provider: test\nbase_url: ftp://x\nfields:\n  id: A\n", []string{"m.yaml:2: base_url", "must start with https://"}},
+		{"credentials in url", "provider: test\nbase_url: https://u:p@x\nfields:\n  id: A\n", []string{"must not carry credentials"}},
+		{"several at once", "provider: test\nfoo: 1\nfields:\n  id: {colum: A}\n", []string{"m.yaml:2:", "m.yaml:4:"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("m.yaml", []byte(tc.src), testRegistry)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			msg := err.Error()
+			at := 0
+			for _, w := range tc.want {
+				i := strings.Index(msg[at:], w)
+				if i < 0 {
+					t.Fatalf("error %q\ndoes not contain %q (after offset %d)", msg, w, at)
+				}
+				at += i
+			}
+		})
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	header := []string{"Account", "E-mail", "Mobile", "City", "Street"}
+	tests := []struct {
+		name, fields string
+		want         []string
+	}{
+		{"missing column", "  id: Account\n  email: {column: Email}\n", []string{`m.yaml:4: column "Email" not found in the input; did you mean "E-mail"?`}},
+		{"unknown field", "  id: Account\n  emial: E-mail\n", []string{`m.yaml:4: test has no field "emial"; did you mean "email"?`}},
+		{"required unmapped", "  email: E-mail\n", []string{`required field "id" is not mapped`}},
+		{"object mapped whole", "  id: Account\n  address: City\n", []string{`field "address" is an object`}},
+		{"member without required sibling", "  id: Account\n  address.city: City\n", []string{`address is mapped, so its required member "address.street" must be mapped too`}},
+		{"split on a string", "  id: Account\n  email: {column: E-mail, split: \";\"}\n", []string{"split makes a list"}},
+		{"format on a string", "  id: Account\n  email: {column: E-mail, format: DD/MM/YYYY}\n", []string{"format is for dates"}},
+		{"bad format", "  id: Account\n  born: {column: City, format: \"hello\"}\n", []string{`format "hello" has no date parts`}},
+		{"constant breaks rule", "  id: {value: zz}\n", []string{`field "id": value must match ^[0-9a-f]{4}$`}},
+		{"bad index", "  id: Account\n  addresses[x].zip: City\n", []string{"index must be a number"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m := mustParse(t, "provider: test\nfields:\n"+tc.fields)
+			_, err := m.Compile(header)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q\ndoes not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestCompileFindsColumnDespiteCaseAndSpace(t *testing.T) {
+	m := mustParse(t, "provider: test\nfields:\n  id: account \n")
+	p, err := m.Compile([]string{"Account"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := p.Build([]string{"ab12"}); r.Payload["id"] != "ab12" {
+		t.Fatalf("payload %v", r.Payload)
+	}
+}
+
+// TestBuild checks values, types and the message of each broken rule.
+func TestBuild(t *testing.T) {
+	const src = `provider: test
+fields:
+  id: {column: ID, transform: [trim, lower]}
+  email: E-mail
+  mobile: {column: Mobile, transform: digits}
+  alias: Alias
+  age: Age
+  active: Active
+  born: {column: Born, format: "DD/MM/YYYY"}
+  seen: Seen
+  tags: {column: Tags, split: ";"}
+  password: {column: Password, transform: sha1}
+  address.city: City
+  address.street: Street
+  addresses[0].zip: Zip
+  addresses[1].zip: Zip2
+`
+	header := []string{"ID", "E-mail", "Mobile", "Alias", "Age", "Active", "Born", "Seen", "Tags", "Password", "City", "Street", "Zip", "Zip2"}
+	m := mustParse(t, src)
+	p, err := m.Compile(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := func(kv ...string) []string {
+		cells := make([]string, len(header))
+		for i := 0; i+1 < len(kv); i += 2 {
+			for c, h := range header {
+				if h == kv[i] {
+					cells[c] = kv[i+1]
+				}
+			}
+		}
+		return cells
+	}
+	tests := []struct {
+		name    string
+		cells   []string
+		payload string // JSON of the payload, "" to skip
+		issues  string // the row's message
+	}{
+		{"minimal", row("ID", " AB12 "), `{"id":"ab12"}`, ""},
+		{"blank cells are left out", row("ID", "ab12", "E-mail", "   ", "Age", ""), `{"id":"ab12"}`, ""},
+		{"types", row("ID", "ab12", "Age", "42", "Active", "yes", "Born", "15/03/1987", "Seen", "2024-01-02T03:04:05Z", "Tags", "News; Sport;;"),
+			`{"active":true,"age":42,"born":"1987-03-15","id":"ab12","seen":"2024-01-02T03:04:05Z","tags":["News","Sport"]}`, ""},
+		{"date cell arrives as ISO despite format", row("ID", "ab12", "Born", "1987-03-15"), `{"born":"1987-03-15","id":"ab12"}`, ""},
+		{"digits", row("ID", "ab12", "Mobile", "+46 70-123 45 67"), `{"id":"ab12","mobile":"+46701234567"}`, ""},
+		{"unset bypasses rules", row("ID", "ab12", "Alias", "__UNSET__"), `{"alias":"__UNSET__","id":"ab12"}`, ""},
+		{"sha1", row("ID", "ab12", "Password", "secret"), `{"id":"ab12","password":"e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"}`, ""},
+		{"nested", row("ID", "ab12", "City", "Umeå", "Street", "Storgatan 1"), `{"address":{"city":"Umeå","street":"Storgatan 1"},"id":"ab12"}`, ""},
+		{"array holes compacted", row("ID", "ab12", "Zip2", "90330"), `{"addresses":[{"zip":"90330"}],"id":"ab12"}`, ""},
+		{"required missing", row("E-mail", "a@b.se"), "", "ID: id is required"},
+		{"regex", row("ID", "ab12", "Mobile", "12345"), "", "Mobile: mobile must match ^[+,0]?[0-9]{10,12}$"},
+		{"length", row("ID", "ab12", "E-mail", strings.Repeat("x", 21)), "", "E-mail: email must be at most 20 characters"},
+		{"int", row("ID", "ab12", "Age", "forty"), "", `Age: age "forty" is not a whole number`},
+		{"int range", row("ID", "ab12", "Age", "200"), "", "Age: age must be between 0 and 150"},
+		{"bool", row("ID", "ab12", "Active", "maybe"), "", `Active: active "maybe" is not a yes/no value`},
+		{"date with wrong format", row("ID", "ab12", "Born", "1987/03/15"), "", `Born: born "1987/03/15" is not a date in the format "DD/MM/YYYY"`},
+		{"member required when object sent", row("ID", "ab12", "City", "Umeå"), "", "Street: address.street is required when address is sent"},
+		{"every issue listed", row("ID", "zz", "Age", "x"), "", `ID: id must match ^[0-9a-f]{4}$; Age: age "x" is not a whole number`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := p.Build(tc.cells)
+			if got := p.Message(&r); got != tc.issues && !(tc.issues != "" && strings.HasPrefix(got, tc.issues)) {
+				t.Errorf("message %q, want %q", got, tc.issues)
+			}
+			if tc.payload != "" {
+				b, _ := json.Marshal(r.Payload)
+				if string(b) != tc.payload {
+					t.Errorf("payload %s\nwant    %s", b, tc.payload)
+				}
+			}
+			if tc.issues != "" && r.Valid() {
+				t.Error("row with issues is valid")
+			}
+		})
+	}
+}
+
+func TestDatesWithoutFormatAreNeverGuessed(t *testing.T) {
+	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  born: Born\n  seen: Seen\n")
+	p, err := m.Compile([]string{"ID", "Born", "Seen"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ born, want string }{
+		{"1987-03-15", ""},
+		{"03/04/2001", `is ambiguous (day and month could be swapped); add format:`},
+		{"25/12/2001", `is not an ISO date (YYYY-MM-DD); add a format`},
+		{"1987-02-30", `is not an ISO date`},
+		{"1987-03-15T10:00:00", `has a time of day`},
+	}
+	for _, tc := range tests {
+		r := p.Build([]string{"ab12", tc.born, ""})
+		got := p.Message(&r)
+		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+			t.Errorf("born %q: message %q, want %q", tc.born, got, tc.want)
+		}
+	}
+	r := p.Build([]string{"ab12", "", "1987-03-15T10:30:00"})
+	if r.Payload["seen"] != "1987-03-15T10:30:00Z" {
+		t.Errorf("naive date-time from a date cell: %v", r.Payload["seen"])
+	}
+}
+
+func TestLayout(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"02/01/2006", "02/01/2006"},
+		{"DD/MM/YYYY", "02/01/2006"},
+		{"MM/DD/YYYY", "01/02/2006"},
+		{"YYYY-MM-DD HH:mm:ss", "2006-01-02 15:04:05"},
+		{"D.M.YYYY", "2.1.2006"},
+		{"YYYYMMDD", "20060102"},
+		{"DD MMM YYYY", "02 Jan 2006"},
+	}
+	for _, tc := range tests {
+		got, err := layout(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("layout(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"hello", "MM/YYYY", "HH:mm"} {
+		if _, err := layout(bad); err == nil {
+			t.Errorf("layout(%q) accepted", bad)
+		}
+	}
+}
+
+func TestTransforms(t *testing.T) {
+	tests := []struct{ name, in, want, err string }{
+		{"trim", "  a b  ", "a b", ""},
+		{"lower", "ÅSA@X.SE", "åsa@x.se", ""},
+		{"upper", "se", "SE", ""},
+		{"collapse", " a \n\t b ", "a b", ""},
+		{"digits", "+46 (70) 123-45-67", "+46701234567", ""},
+		{"digits", "070-123 45 67", "0701234567", ""},
+		{"digits", "n/a", "", "has no digits"},
+		{"sha1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d", ""},
+		{"bool", "Yes", "true", ""},
+		{"bool", "x", "true", ""},
+		{"bool", "0", "false", ""},
+		{"bool", "FALSE", "false", ""},
+		{"bool", "perhaps", "", "not a yes/no value"},
+		{"int", " 12 ", "12", ""},
+		{"int", "12.0", "12", ""},
+		{"int", "12.5", "", "not a whole number"},
+	}
+	for _, tc := range tests {
+		got, err := transforms[tc.name](tc.in)
+		switch {
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s(%q): error %v, want %q", tc.name, tc.in, err, tc.err)
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("%s(%q) = %q, %v; want %q", tc.name, tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func TestMaskHidesSecrets(t *testing.T) {
+	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  password: {column: P, transform: sha1}\n")
+	p, err := m.Compile([]string{"ID", "P"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.SecretColumns()[1] || p.SecretColumns()[0] {
+		t.Fatalf("secret columns %v", p.SecretColumns())
+	}
+	r := p.Build([]string{"ab12", "hunter2"})
+	masked := p.Mask(r.Payload)
+	if masked["password"] != "[redacted]" || r.Payload["password"] == "[redacted]" {
+		t.Fatalf("masked %v, payload %v", masked, r.Payload)
+	}
+}
+
+// TestGoldenPayloads builds the payloads of a sample input and compares them
+// with testdata/payloads.golden.json (go test ./mapping -update rewrites it).
+func TestGoldenPayloads(t *testing.T) {
+	m := mustParse(t, `provider: test
+fields:
+  id: ID
+  email: {column: Email, transform: [trim, lower]}
+  tags: {column: Tags, split: ","}
+  born: {column: Born, format: "DD.MM.YYYY"}
+  address.street: Street
+  address.city: City
+  addresses[0].zip: Zip
+  alias: {value: imported}
+`)
+	header := []string{"ID", "Email", "Tags", "Born", "Street", "City", "Zip"}
+	p, err := m.Compile(header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := [][]string{
+		{"0a1b", " Ann@Example.COM ", "a, b", "01.02.1990", "Storgatan 1", "Umeå", "90330"},
+		{"0a1c", "", "", "", "", "", ""},
+		{"0a1d", "bo@example.com", "x", "1990-02-01", "", "", "11122"},
+	}
+	var got []map[string]any
+	for _, cells := range rows {
+		r := p.Build(cells)
+		if !r.Valid() {
+			t.Fatalf("row %v: %s", cells, p.Message(&r))
+		}
+		got = append(got, r.Payload)
+	}
+	b, _ := json.MarshalIndent(got, "", "  ")
+	golden := filepath.Join("testdata", "payloads.golden.json")
+	if *update {
+		if err := os.WriteFile(golden, append(b, '\n'), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./mapping -update to create it)", err)
+	}
+	if strings.TrimSpace(string(want)) != strings.TrimSpace(string(b)) {
+		t.Errorf("payloads differ from %s:\n%s", golden, b)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte("provider: test\nfields:\n  id: A\n"))
+	f.Add([]byte("provider: test\noptions: {mode: x}\nfields:\n  id: {column: A, transform: [trim]}\n  addresses[0].zip: B\n"))
+	f.Add([]byte("provider: test\nfields:\n  tags: {column: T, split: ';'}\n  born: {column: B, format: DD/MM/YYYY}\n"))
+	f.Add([]byte("- [\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse("f.yaml", data, testRegistry)
+		if err != nil {
+			return
+		}
+		header := []string{"A", "B", "T"}
+		p, err := m.Compile(header)
+		if err != nil {
+			return
+		}
+		r := p.Build([]string{"x", "1987-03-15", "a;b"})
+		if _, err := json.Marshal(r.Payload); err != nil {
+			t.Fatalf("payload does not encode: %v", err)
+		}
+	})
+}

@@ -1,0 +1,249 @@
+package mapping
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/acctimport/acctimport/providers"
+)
+
+// Plan is a mapping checked against one input's header, ready to build a
+// payload per row.
+type Plan struct {
+	mapping *Mapping
+	header  []string
+	steps   []step
+	// required lists the top-level required fields every row must fill, and
+	// members lists, per object that may be sent, the members it needs.
+	members   map[string][]string // object path (with index) -> required member paths
+	keyStep   int                 // index into steps of the account key; -1 when unmapped
+	secret    []bool              // per input column: feeds a secret field
+	hasArrays bool                // some path has an index, so holes may need compacting
+}
+
+// step builds one target field.
+type step struct {
+	src        Source
+	field      *providers.Field
+	path       []pathPart // where the value goes in the payload
+	fullPath   string     // as written, for messages
+	column     int        // -1 for a constant
+	transforms []transform
+	goLayout   string
+	constant   any // the checked value of a constant source
+}
+
+type pathPart struct {
+	name  string
+	index int // -1 when not an array element
+}
+
+// Compile checks the mapping against the input's header and the provider's
+// field table: every column must exist, every field must be the provider's,
+// every required field must be mapped, transforms/split/format must fit the
+// field's type, and constants must pass the field's rules. All problems are
+// reported together.
+func (m *Mapping) Compile(header []string) (*Plan, error) {
+	p := &Plan{mapping: m, header: header, keyStep: -1, secret: make([]bool, len(header)), members: map[string][]string{}}
+	table := m.Provider.Table()
+	info := m.Provider.Info()
+	var errs []error
+	fail := func(line int, format string, args ...any) {
+		errs = append(errs, &Error{File: m.File, Line: line, Msg: fmt.Sprintf(format, args...)})
+	}
+	cols := make(map[string]int, len(header))
+	for i, h := range header {
+		cols[h] = i
+	}
+	mapped := map[string]bool{}
+	objects := map[string]bool{} // object instances the mapping fills: "address", "addresses[0]"
+	for _, src := range m.Fields {
+		f, ok := table.Lookup(src.Field)
+		if !ok {
+			fail(src.Line, "%s has no field %q%s (see `acctimport providers %s`)", info.Name, src.Field, didYouMean(providers.NormalizePath(src.Field), table.Paths()), info.Name)
+			continue
+		}
+		if f.Type == providers.Object || f.Type == providers.ObjectList {
+			fail(src.Line, "field %q is an object; map its members instead, like %q", src.Field, src.Field+".member")
+			continue
+		}
+		path, err := parsePath(src.Field)
+		if err != nil {
+			fail(src.Line, "field %q: %v", src.Field, err)
+			continue
+		}
+		st := step{src: src, field: f, path: path, fullPath: src.Field, column: -1}
+		if src.Column != "" {
+			c, ok := cols[src.Column]
+			if !ok {
+				c, ok = findColumn(header, src.Column)
+			}
+			if !ok {
+				fail(src.Line, "column %q not found in the input%s (columns: %s)", src.Column, didYouMean(src.Column, header), quoteList(header))
+				continue
+			}
+			st.column = c
+			if f.Secret {
+				p.secret[c] = true
+			}
+		}
+		for _, name := range src.Transform {
+			st.transforms = append(st.transforms, transforms[name])
+		}
+		if src.Split != "" && f.Type != providers.StringList {
+			fail(src.Line, "field %q: split makes a list, but %s is a %s", src.Field, src.Field, f.Type)
+			continue
+		}
+		if src.Format != "" {
+			if f.Type != providers.Date && f.Type != providers.DateTime {
+				fail(src.Line, "field %q: format is for dates, but %s is a %s", src.Field, src.Field, f.Type)
+				continue
+			}
+			l, err := layout(src.Format)
+			if err != nil {
+				fail(src.Line, "field %q: %v", src.Field, err)
+				continue
+			}
+			st.goLayout = l
+		}
+		if src.HasValue {
+			v, present, err := st.value(src.Value)
+			switch {
+			case err != nil:
+				fail(src.Line, "field %q: value %v", src.Field, err)
+				continue
+			case !present && f.Required:
+				fail(src.Line, "field %q is required; its value cannot be empty", src.Field)
+				continue
+			}
+			st.constant = v
+			if !present {
+				st.constant = nil
+			}
+		}
+		mapped[providers.NormalizePath(src.Field)] = true
+		if i := strings.LastIndexByte(src.Field, '.'); i >= 0 {
+			objects[src.Field[:i]] = true
+		}
+		if strings.Contains(src.Field, "[") {
+			p.hasArrays = true
+		}
+		if providers.NormalizePath(src.Field) == info.Key {
+			p.keyStep = len(p.steps)
+		}
+		p.steps = append(p.steps, st)
+	}
+	// Required fields: top-level ones always; members whenever the mapping
+	// fills their object.
+	for _, f := range table.Fields() {
+		if !f.Required {
+			continue
+		}
+		parent := f.Parent()
+		if parent == "" {
+			if !mapped[f.Path] {
+				fail(0, "required field %q is not mapped (%s)", f.Path, f.Description)
+			}
+			continue
+		}
+		for obj := range objects {
+			if providers.NormalizePath(obj) != parent {
+				continue
+			}
+			member := obj + f.Path[len(parent):]
+			if !mapped[f.Path] || !mappedInstance(m.Fields, member) {
+				fail(0, "%s is mapped, so its required member %q must be mapped too", obj, member)
+			}
+			p.members[obj] = append(p.members[obj], member)
+		}
+	}
+	if len(errs) > 0 {
+		sortErrors(errs)
+		return nil, joinErrors(errs)
+	}
+	return p, nil
+}
+
+func mappedInstance(fields []Source, path string) bool {
+	for _, s := range fields {
+		if s.Field == path {
+			return true
+		}
+	}
+	return false
+}
+
+// findColumn matches a column name that differs only in case or surrounding
+// space, which is what people mean; anything looser is only suggested.
+func findColumn(header []string, name string) (int, bool) {
+	want := strings.ToLower(strings.TrimSpace(name))
+	found := -1
+	for i, h := range header {
+		if strings.ToLower(strings.TrimSpace(h)) == want {
+			if found >= 0 {
+				return 0, false // ambiguous: make the user say which
+			}
+			found = i
+		}
+	}
+	return found, found >= 0
+}
+
+func quoteList(names []string) string {
+	const most = 12
+	q := make([]string, 0, min(len(names), most)+1)
+	for i, n := range names {
+		if i == most {
+			q = append(q, fmt.Sprintf("and %d more", len(names)-most))
+			break
+		}
+		q = append(q, strconv.Quote(n))
+	}
+	return strings.Join(q, ", ")
+}
+
+func sortErrors(errs []error) {
+	sort.SliceStable(errs, func(i, j int) bool {
+		a, _ := errs[i].(*Error)
+		b, _ := errs[j].(*Error)
+		return a != nil && b != nil && a.Line < b.Line && a.Line > 0
+	})
+}
+
+// parsePath splits "addresses[0].street" into its parts.
+func parsePath(s string) ([]pathPart, error) {
+	var parts []pathPart
+	for _, seg := range strings.Split(s, ".") {
+		part := pathPart{name: seg, index: -1}
+		if i := strings.IndexByte(seg, '['); i >= 0 {
+			if !strings.HasSuffix(seg, "]") {
+				return nil, fmt.Errorf("%q: an array index is written name[0]", seg)
+			}
+			n, err := strconv.Atoi(seg[i+1 : len(seg)-1])
+			if err != nil || n < 0 || n > 999 {
+				return nil, fmt.Errorf("%q: the index must be a number from 0 to 999", seg)
+			}
+			part = pathPart{name: seg[:i], index: n}
+		}
+		if part.name == "" {
+			return nil, fmt.Errorf("empty name in the path")
+		}
+		parts = append(parts, part)
+	}
+	return parts, nil
+}
+
+// Header returns the input's header the plan was compiled for.
+func (p *Plan) Header() []string { return p.header }
+
+// SecretColumns reports, per input column, whether it feeds a secret field
+// and so must be masked in reports.
+func (p *Plan) SecretColumns() []bool { return p.secret }
+
+// Mapping returns the mapping the plan was compiled from.
+func (p *Plan) Mapping() *Mapping { return p.mapping }
+
+func joinErrors(errs []error) error { return errors.Join(errs...) }

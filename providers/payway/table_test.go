@@ -1,0 +1,244 @@
+package payway
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/acctimport/acctimport/providers"
+)
+
+// fieldCase holds values for one field of the table, already of the Go type
+// the mapping would build. The fake tests reuse them, so the table and the
+// fake are checked against the same examples.
+type fieldCase struct {
+	valid   []any
+	invalid []any // every one is rejected by the table
+}
+
+var (
+	long1024 = strings.Repeat("x", 1024)
+	long1025 = strings.Repeat("x", 1025)
+	// Characters, not bytes, are counted: 1024 of them is within range.
+	runes1024 = strings.Repeat("å", 1024)
+)
+
+// validAddress has the members the address format requires.
+func validAddress() map[string]any {
+	return map[string]any{"street": "Storgatan", "zip_code": "11122", "city": "Stockholm", "country_code": "SE"}
+}
+
+func textCase() fieldCase {
+	return fieldCase{valid: []any{"", "Anna", long1024, runes1024}, invalid: []any{long1025}}
+}
+
+// fieldCases has an entry for every field of the table (TestEveryFieldHasCases
+// makes sure of it).
+var fieldCases = map[string]fieldCase{
+	"id": {
+		valid: []any{"50f3ac249f6aef294d000007", "50F3AC249F6AEF294D000007", "0123456789abcdef01234567"},
+		invalid: []any{
+			"", "50f3ac249f6aef294d00000", // 23
+			"50f3ac249f6aef294d0000071",  // 25: too long
+			"50f3ac249f6aef294d00000g",   // not hex
+			"50f3ac249f6aef294d00000\n7", // a line break: Ruby's ^$ would allow it, we do not
+			"\n50f3ac249f6aef294d000007",
+			" 50f3ac249f6aef294d00000",
+			int64(5),
+		},
+	},
+	"email": {
+		valid: []any{
+			"adeprimo.servicedesk@no-reply.com", "A.B+C@EXAMPLE.SE", "first_last-1@sub.example.co.uk",
+			"a,b@example.com", // the documented class [\w+-.] is the range + to ., comma included
+			"a@bcd",           // the documented pattern's unescaped dots match any character
+		},
+		invalid: []any{
+			"", "no-at-sign", "a@b", "a b@example.com", "åsa@example.com", "a@example.com1",
+			"a@@example.com", "a@example.com\n", "a/b@example.com",
+			strings.Repeat("a", 1020) + "@example.com", // matches, but over 1024
+			true,
+		},
+	},
+	"first_name":     textCase(),
+	"last_name":      textCase(),
+	"company_name":   textCase(),
+	"account_origin": textCase(),
+	"alias": {
+		valid:   []any{"anna", long1024, Unset},
+		invalid: []any{long1025},
+	},
+	"mobile_phone_number": {
+		valid: []any{"0701234567", "+46701234567", ",4670123456", "012345678901", "1234567890", "123456789012", "0123456789012"},
+		invalid: []any{
+			"", "070123456", // 9 digits
+			"+4670123456789", // 13 digits
+			"070-1234567", "+ 46701234567", "++46701234567", "070123456a", "0701234567\n", int64(701234567),
+		},
+	},
+	"social_security_number": {
+		valid:   []any{"800101-1234", "000000-0000"},
+		invalid: []any{"", "8001011234", "19800101-1234", "800101-123", "80010a-1234", "800101+1234", "800101-1234\n"},
+	},
+	"birth_date": {
+		valid: []any{"1980-01-31", "2000-02-29"},
+		invalid: []any{
+			"", "1980-1-31", // 9 characters
+			"1980-02-30", "1900-02-29", "31/01/1980", "1980-13-01", "1980-01-31T00:00:00Z", int64(19800131),
+		},
+	},
+	"company_registration_number": {
+		valid:   []any{"556000-1234", "1234567-8"},
+		invalid: []any{"", "5560001234", "556000-123", "123456-78", "1234567-89", "12345678-9", "55600a-1234"},
+	},
+	"tags": {
+		valid: []any{[]string{"sports", "premium"}, []string{}, []string{""}},
+	},
+	"address": {
+		valid: []any{validAddress()},
+	},
+}
+
+func init() {
+	for _, f := range table.Fields() {
+		if f.Parent() == "address" {
+			c := textCase()
+			if f.Required {
+				c.valid = c.valid[1:] // an empty required member is not an address
+			}
+			fieldCases[f.Path] = c
+		}
+	}
+}
+
+func TestEveryFieldHasCases(t *testing.T) {
+	for _, f := range table.Fields() {
+		c, ok := fieldCases[f.Path]
+		if !ok {
+			t.Errorf("%s: no test cases", f.Path)
+			continue
+		}
+		if len(c.valid) == 0 {
+			t.Errorf("%s: no valid example", f.Path)
+		}
+		// Every rule must be shown to reject something, so a rule that
+		// accepts everything (a pattern typed wrong) cannot go unnoticed.
+		for _, r := range f.Rules {
+			rejects := false
+			for _, v := range c.invalid {
+				if r.Check(v) != nil {
+					rejects = true
+				}
+			}
+			if !rejects {
+				t.Errorf("%s: no invalid example breaks the rule %q", f.Path, r)
+			}
+		}
+	}
+	for path := range fieldCases {
+		if _, ok := table.Lookup(path); !ok {
+			t.Errorf("cases for %s, which is not in the table", path)
+		}
+	}
+}
+
+func TestFieldRules(t *testing.T) {
+	tab := Provider{}.Table()
+	for path, c := range fieldCases {
+		f, ok := tab.Lookup(path)
+		if !ok {
+			t.Fatalf("Lookup(%q) failed", path)
+		}
+		for _, v := range c.valid {
+			t.Run(path+"/valid", func(t *testing.T) {
+				if err := f.Check(v); err != nil {
+					t.Errorf("Check(%q) = %v, want nil", v, err)
+				}
+			})
+		}
+		for _, v := range c.invalid {
+			t.Run(path+"/invalid", func(t *testing.T) {
+				if err := f.Check(v); err == nil {
+					t.Errorf("Check(%q) = nil, want an error", v)
+				}
+			})
+		}
+	}
+}
+
+func TestTableMatchesDocument(t *testing.T) {
+	tests := []struct {
+		path     string
+		typ      providers.Type
+		required bool
+		rules    string
+	}{
+		{"id", providers.String, true, `must be at most 24 characters; must match (?i)^[a-f\d]{24}$`},
+		{"email", providers.String, false, `must be at most 1024 characters; must match (?i)\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z`},
+		{"first_name", providers.String, false, "must be at most 1024 characters"},
+		{"last_name", providers.String, false, "must be at most 1024 characters"},
+		{"alias", providers.String, false, `must be at most 1024 characters; "__UNSET__" clears it`},
+		{"mobile_phone_number", providers.String, false, "must match ^[+,0]?[0-9]{10,12}$"},
+		{"social_security_number", providers.String, false, `must match "dddddd-dddd"`},
+		{"birth_date", providers.Date, false, "must be exactly 10 characters; must be a date written YYYY-MM-DD"},
+		{"company_registration_number", providers.String, false, `must match "dddddd-dddd" or "ddddddd-d"`},
+		{"company_name", providers.String, false, "must be at most 1024 characters"},
+		{"account_origin", providers.String, false, "must be at most 1024 characters"},
+		{"address", providers.Object, false, ""},
+		{"address.street", providers.String, true, "must be at most 1024 characters"},
+		{"address.zip_code", providers.String, true, "must be at most 1024 characters"},
+		{"address.city", providers.String, true, "must be at most 1024 characters"},
+		{"address.country_code", providers.String, true, "must be at most 1024 characters"},
+		{"address.care_of", providers.String, false, "must be at most 1024 characters"},
+		{"tags", providers.StringList, false, ""},
+	}
+	for _, tt := range tests {
+		f, ok := table.Lookup(tt.path)
+		if !ok {
+			t.Errorf("%s: not in the table", tt.path)
+			continue
+		}
+		if f.Type != tt.typ || f.Required != tt.required || f.RuleText() != tt.rules {
+			t.Errorf("%s: type %v, required %v, rules %q; want %v, %v, %q",
+				tt.path, f.Type, f.Required, f.RuleText(), tt.typ, tt.required, tt.rules)
+		}
+	}
+	if _, ok := table.Lookup("atomic"); ok {
+		t.Error("atomic is in the table; it belongs to the options")
+	}
+	members := 0
+	for _, f := range table.Fields() {
+		if f.Parent() == "address" {
+			members++
+			if f.Type != providers.String || !strings.Contains(f.Description, "Address input format") {
+				t.Errorf("%s: type %v, description %q", f.Path, f.Type, f.Description)
+			}
+		}
+	}
+	if members != 18 {
+		t.Errorf("%d address members, want 18", members)
+	}
+	if tags, _ := table.Lookup("tags"); !strings.Contains(tags.Description, "replace all existing tags") {
+		t.Errorf("tags description %q does not say that tags are replaced", tags.Description)
+	}
+}
+
+// The rule messages are what a user reads in the report; pin one of each.
+func TestRuleMessages(t *testing.T) {
+	tests := []struct {
+		path string
+		v    any
+		want string
+	}{
+		{"mobile_phone_number", "123", "must match ^[+,0]?[0-9]{10,12}$"},
+		{"social_security_number", "8001011234", `must match "dddddd-dddd"`},
+		{"birth_date", "1980-02-30", "must be a date written YYYY-MM-DD"},
+		{"first_name", long1025, "must be at most 1024 characters"},
+		{"id", "zz", `must match (?i)^[a-f\d]{24}$`},
+	}
+	for _, tt := range tests {
+		f, _ := table.Lookup(tt.path)
+		if err := f.Check(tt.v); err == nil || err.Error() != tt.want {
+			t.Errorf("%s: Check(%q) = %v, want %q", tt.path, tt.v, err, tt.want)
+		}
+	}
+}

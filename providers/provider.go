@@ -1,0 +1,94 @@
+package providers
+
+import (
+	"net/http"
+	"net/url"
+)
+
+// Provider is one account API. Implementations are stateless values; the
+// options, credentials and base URL of a run are passed in.
+type Provider interface {
+	Info() Info
+	Table() *Table
+	// NewOptions returns a fresh value for the mapping's `options:` to be
+	// decoded into (strictly, by its yaml tags) and then validated.
+	NewOptions() Options
+	// Encode turns one payload (as the mapping built it: map[string]any with
+	// string, int64, bool, []string, map[string]any and []any values) into
+	// the request for it. It must not keep or change payload.
+	Encode(payload map[string]any, opts Options) (*Request, error)
+	// Authorize puts the credentials on a request.
+	Authorize(r *http.Request, c Credentials)
+	// Read interprets an answer. For a non-2xx status only Message is used.
+	Read(status int, header http.Header, body []byte, opts Options) Answer
+	// NewFake returns a fake of the API that enforces its document and
+	// accepts only c.
+	NewFake(c Credentials) Fake
+}
+
+// Info is what a provider says about itself.
+type Info struct {
+	Name        string // the mapping's `provider:`
+	Title       string // one line for `acctimport providers`
+	Document    string // the API document it was built from
+	BaseURL     string // the production base URL
+	Method      string // for display: "PUT"
+	Path        string // for display: "/external/api/v2/accounts"
+	Credentials []Credential
+	// Key is the path of the field that identifies an account: rows with the
+	// same key are never in flight together.
+	Key string
+}
+
+// Options are a provider's knobs from the mapping's `options:`.
+type Options interface {
+	Validate() error
+}
+
+// Request is what a provider makes of one payload; the exchange adds the
+// base URL and the credentials.
+type Request struct {
+	Method      string
+	Path        string     // joined to the base URL's path
+	Query       url.Values // without credentials
+	ContentType string
+	Body        []byte
+}
+
+// Outcome is how a row ended on the server.
+type Outcome int
+
+const (
+	OK      Outcome = iota // everything was applied
+	Partial                // some fields were applied, some not (Message lists them)
+	Failed                 // nothing was applied
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case OK:
+		return "ok"
+	case Partial:
+		return "partial"
+	}
+	return "failed"
+}
+
+// Answer is a provider's reading of one response.
+type Answer struct {
+	Outcome Outcome
+	Message string
+}
+
+// Fake is an in-process stand-in for a provider's API.
+type Fake interface {
+	http.Handler
+	// Applied lists every request the fake accepted and applied, in order.
+	Applied() []Applied
+}
+
+// Applied is one request a fake accepted.
+type Applied struct {
+	Key  string // the account key
+	Body []byte // the request body as received
+}

@@ -1,0 +1,130 @@
+package providers
+
+import (
+	"fmt"
+	"regexp"
+	"time"
+	"unicode/utf8"
+)
+
+// Rule is one documented constraint on a field's value. Check's error and
+// String are both phrased to follow the field's name: "must match ...".
+type Rule interface {
+	Check(v any) error
+	String() string
+}
+
+// RuleError is a value that broke a rule.
+type RuleError struct{ Rule Rule }
+
+func (e *RuleError) Error() string { return e.Rule.String() }
+
+// Match requires a string value to match a regular expression, written as
+// the provider documents it (Go syntax; Ruby's \A and \z work as they are).
+// It compiles once, when the provider's table is built.
+func Match(pattern string) Rule {
+	return matchRule{re: regexp.MustCompile(pattern), shown: pattern}
+}
+
+// MatchShown is Match with a friendlier description than the raw pattern,
+// such as the document's own "dddddd-dddd".
+func MatchShown(pattern, shown string) Rule {
+	return matchRule{re: regexp.MustCompile(pattern), shown: shown}
+}
+
+type matchRule struct {
+	re    *regexp.Regexp
+	shown string
+}
+
+func (r matchRule) Check(v any) error {
+	s, ok := v.(string)
+	if !ok || !r.re.MatchString(s) {
+		return &RuleError{r}
+	}
+	return nil
+}
+
+func (r matchRule) String() string { return "must match " + r.shown }
+
+// Length bounds a string's length in characters; max 0 means no upper bound.
+func Length(min, max int) Rule { return lengthRule{min, max} }
+
+type lengthRule struct{ min, max int }
+
+func (r lengthRule) Check(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	n := utf8.RuneCountInString(s)
+	if n < r.min || (r.max > 0 && n > r.max) {
+		return &RuleError{r}
+	}
+	return nil
+}
+
+func (r lengthRule) String() string {
+	switch {
+	case r.min == r.max:
+		return fmt.Sprintf("must be exactly %d characters", r.max)
+	case r.min == 0:
+		return fmt.Sprintf("must be at most %d characters", r.max)
+	case r.max == 0:
+		return fmt.Sprintf("must be at least %d characters", r.min)
+	}
+	return fmt.Sprintf("must be %d to %d characters", r.min, r.max)
+}
+
+// Range bounds an integer value.
+func Range(min, max int64) Rule { return rangeRule{min, max} }
+
+type rangeRule struct{ min, max int64 }
+
+func (r rangeRule) Check(v any) error {
+	n, ok := v.(int64)
+	if !ok || n < r.min || n > r.max {
+		return &RuleError{r}
+	}
+	return nil
+}
+
+func (r rangeRule) String() string { return fmt.Sprintf("must be between %d and %d", r.min, r.max) }
+
+// ValidDate requires a real calendar date written YYYY-MM-DD.
+func ValidDate() Rule { return dateRule{} }
+
+type dateRule struct{}
+
+func (dateRule) Check(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return &RuleError{dateRule{}}
+	}
+	if _, err := time.Parse(time.DateOnly, s); err != nil {
+		return &RuleError{dateRule{}}
+	}
+	return nil
+}
+
+func (dateRule) String() string { return "must be a date written YYYY-MM-DD" }
+
+// Each applies a rule to every element of a string list.
+func Each(r Rule) Rule { return eachRule{r} }
+
+type eachRule struct{ r Rule }
+
+func (e eachRule) Check(v any) error {
+	list, ok := v.([]string)
+	if !ok {
+		return e.r.Check(v)
+	}
+	for _, s := range list {
+		if err := e.r.Check(s); err != nil {
+			return &RuleError{e}
+		}
+	}
+	return nil
+}
+
+func (e eachRule) String() string { return "each item " + e.r.String() }

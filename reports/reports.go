@@ -1,0 +1,149 @@
+// Package reports writes the results spreadsheet of a run: the Results
+// sheet (one row per input row, in input order), the Failed sheet (the rows
+// that are not ok, with the input's columns exactly as read, ready to be fed
+// back) and the Summary. XLSX is written with excelize's StreamWriter and CSV
+// with encoding/csv, so memory does not grow with the number of rows.
+package reports
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Status is how one row ended.
+type Status string
+
+const (
+	StatusOK      Status = "ok"
+	StatusPartial Status = "partial"
+	StatusFailed  Status = "failed"
+	StatusInvalid Status = "invalid"
+	StatusSkipped Status = "skipped"
+	StatusValid   Status = "valid" // validate mode: the row would be sent
+)
+
+// Statuses lists every status in the order the Summary shows them.
+var Statuses = []Status{StatusOK, StatusPartial, StatusFailed, StatusInvalid, StatusSkipped, StatusValid}
+
+// Row is one input row's result.
+type Row struct {
+	Line       int // the row number the user sees in the input spreadsheet
+	Status     Status
+	Key        string // the account key
+	HTTPStatus int    // 0 when no answer was received
+	Attempts   int    // 0 when nothing was sent
+	Message    string
+	// Cells are the input's columns as read, secrets already masked.
+	Cells []string
+	// Issues mark the cells that broke a rule: highlighted, the rule as a
+	// comment.
+	Issues []Issue
+	// Payload is the request body (secrets masked); written only when the
+	// report was created with Options.Payloads.
+	Payload string
+}
+
+// Issue is one broken rule in one input cell.
+type Issue struct {
+	Column int    // index into Cells
+	Rule   string // the message, such as "mobile_phone_number must match ^[0-9]{10}$"
+}
+
+// Summary is the run's outcome and facts.
+type Summary struct {
+	Provider string
+	Input    string
+	Mapping  string
+	Output   string
+	Start    time.Time
+	End      time.Time
+	DryRun   bool
+	Counts   map[Status]int
+	Total    int    // rows read
+	Stopped  string // why the run stopped early, if it did
+}
+
+// Options shape a report.
+type Options struct {
+	Payloads bool // add a Payload column
+}
+
+// Writer receives rows in input order and writes them as they come. It is
+// not safe for concurrent use: results flow to one writer.
+type Writer interface {
+	Write(r *Row) error
+	// Close writes the Summary and finishes the file(s). It must be called
+	// even after an error, to release temporary files.
+	Close(s *Summary) error
+}
+
+// Create starts a report at path, in the format its extension names: .xlsx
+// or .csv. header is the input's column names as read; they head the input
+// columns of Results and the Failed rows, so that Failed can be fed back with
+// the same mapping. Nothing appears at path until Close succeeds.
+func Create(path string, header []string, opts Options) (Writer, error) {
+	// Each case returns its own nil on error: a nil *xlsxWriter in a Writer
+	// would be a non-nil interface.
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".xlsx":
+		w, err := createXLSX(path, header, opts)
+		if err != nil {
+			return nil, err
+		}
+		return w, nil
+	case ".csv":
+		w, err := createCSV(path, header, opts)
+		if err != nil {
+			return nil, err
+		}
+		return w, nil
+	default:
+		return nil, fmt.Errorf("report %s: unsupported format %q: the output must end in .xlsx or .csv", path, ext)
+	}
+}
+
+// CSVSidecars returns where a CSV report at path puts its Failed rows and its
+// Summary: out.csv -> out.failed.csv, out.summary.csv.
+func CSVSidecars(path string) (failed, summary string) {
+	ext := filepath.Ext(path)
+	base := strings.TrimSuffix(path, ext)
+	return base + ".failed" + ext, base + ".summary" + ext
+}
+
+// fixedColumns head the Results sheet, before the input's own columns.
+var fixedColumns = []string{"Row", "Status", "Key", "HTTP status", "Attempts", "Message"}
+
+// resultsHeader is the header of the Results sheet or CSV.
+func resultsHeader(header []string, opts Options) []string {
+	h := make([]string, 0, len(fixedColumns)+1+len(header))
+	h = append(h, fixedColumns...)
+	if opts.Payloads {
+		h = append(h, "Payload")
+	}
+	return append(h, header...)
+}
+
+// needsFix reports whether a row belongs on the Failed sheet: the rows the
+// user has to act on (partial, failed, invalid). Skipped rows were done by an
+// earlier run, so feeding them back would apply them twice.
+func needsFix(s Status) bool {
+	switch s {
+	case StatusOK, StatusValid, StatusSkipped:
+		return false
+	}
+	return true
+}
+
+// padCells returns the row's cells with at least n entries, so that a short
+// (ragged) row still lines up under the header and can be fed back; cells
+// beyond the header are kept rather than dropped.
+func padCells(cells []string, n int) []string {
+	if len(cells) >= n {
+		return cells
+	}
+	out := make([]string, n)
+	copy(out, cells)
+	return out
+}
