@@ -159,7 +159,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	defer in.Close()
 	plan, err := m.Compile(in.Header())
 	if err != nil {
-		return usageError(fmt.Errorf("%w\n(the input %s has the columns: %s)", err, filepath.Base(f.input), strings.Join(in.Header(), ", ")))
+		return usageError(err)
 	}
 
 	out := f.output
@@ -226,7 +226,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		if err != nil {
 			return usageError(err)
 		}
-		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Provider: prov.Info().Name, MappingSum: sum, Input: filepath.Base(f.input)}, f.resume)
+		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Provider: prov.Info().Name, MappingSum: sum, Input: filepath.Base(f.input), Sandbox: f.sandbox}, f.resume)
 		if err != nil {
 			return usageError(err)
 		}

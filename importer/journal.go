@@ -48,6 +48,7 @@ type journalHeader struct {
 	Provider string `json:"provider"`
 	Mapping  string `json:"mapping_sha256"`
 	Input    string `json:"input"`
+	Sandbox  bool   `json:"sandbox,omitempty"`
 	Started  string `json:"started"`
 }
 
@@ -67,6 +68,9 @@ type JournalOwner struct {
 	Provider   string
 	MappingSum string // sha256 of the mapping file, hex
 	Input      string // the input's file name
+	// Sandbox runs send to an in-process fake that forgets everything: a
+	// sandbox journal may be started over without --resume, a real one not.
+	Sandbox bool
 }
 
 // OpenJournal opens the journal at path. Without resume, an existing
@@ -86,8 +90,13 @@ func OpenJournal(path string, owner JournalOwner, resume bool) (*Journal, error)
 		if lerr != nil {
 			return nil, fmt.Errorf("journal %s: %w", path, lerr)
 		}
-		if !resume && n > 0 {
+		// A sandbox journal records nothing that reached a real API, so it
+		// may be started over; a real one may not.
+		if !resume && n > 0 && !(hdr != nil && hdr.Sandbox) {
 			return nil, fmt.Errorf("journal %s: %w with %d sent rows; pass --resume to skip the rows it records as applied, or give another --journal to start over", path, ErrJournalExists, n)
+		}
+		if resume && hdr != nil && hdr.Sandbox != owner.Sandbox {
+			return nil, fmt.Errorf("journal %s was written by a %s run; it cannot resume a %s one", path, sandboxWord(hdr.Sandbox), sandboxWord(owner.Sandbox))
 		}
 		if resume && hdr != nil && (hdr.Provider != owner.Provider || hdr.Mapping != owner.MappingSum || hdr.Input != owner.Input) {
 			return nil, fmt.Errorf("journal %s belongs to another run (input %q, provider %s, a different mapping); it cannot resume this one", path, hdr.Input, hdr.Provider)
@@ -101,7 +110,7 @@ func OpenJournal(path string, owner JournalOwner, resume bool) (*Journal, error)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	hdr, _ := json.Marshal(journalHeader{Journal: 1, Provider: owner.Provider, Mapping: owner.MappingSum, Input: owner.Input, Started: time.Now().UTC().Format(time.RFC3339)})
+	hdr, _ := json.Marshal(journalHeader{Journal: 1, Provider: owner.Provider, Mapping: owner.MappingSum, Input: owner.Input, Sandbox: owner.Sandbox, Started: time.Now().UTC().Format(time.RFC3339)})
 	if _, err := j.f.Write(append(hdr, '\n')); err != nil {
 		j.f.Close()
 		return nil, fmt.Errorf("journal: %w", err)
@@ -225,4 +234,11 @@ func (j *Journal) Close() error {
 		return fmt.Errorf("journal %s: %w", j.path, j.err)
 	}
 	return nil
+}
+
+func sandboxWord(sandbox bool) string {
+	if sandbox {
+		return "sandbox"
+	}
+	return "real"
 }

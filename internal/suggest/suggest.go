@@ -12,7 +12,8 @@ import (
 // first, then the smallest edit distance within about a third of the length.
 func Closest(word string, candidates []string) (string, bool) {
 	fw := fold(word)
-	best, bestD := "", -1
+	lw := strings.ToLower(word)
+	best, bestD, bestRaw := "", -1, 0
 	for _, c := range candidates {
 		if c == word {
 			continue
@@ -21,14 +22,28 @@ func Closest(word string, candidates []string) (string, bool) {
 		if fc == fw && fw != "" {
 			return c, true
 		}
-		d := distance(fw, fc)
-		if bestD < 0 || d < bestD {
-			best, bestD = c, d
+		// Ties on the folded names go to the nearer name as written.
+		d, raw := distance(fw, fc), distance(lw, strings.ToLower(c))
+		if bestD < 0 || d < bestD || d == bestD && raw < bestRaw {
+			best, bestD, bestRaw = c, d, raw
 		}
 	}
 	limit := len([]rune(fw))/3 + 1
 	if bestD >= 0 && bestD <= limit {
 		return best, true
+	}
+	// A name cut short ("mobile_phone" for "mobile_phone_number"): the
+	// shortest candidate that starts with it.
+	if len(fw) >= 4 {
+		best = ""
+		for _, c := range candidates {
+			if strings.HasPrefix(fold(c), fw) && (best == "" || len(c) < len(best)) {
+				best = c
+			}
+		}
+		if best != "" {
+			return best, true
+		}
 	}
 	return "", false
 }
