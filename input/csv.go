@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/acctimport/acctimport/internal/csvsafe"
 	"io"
 	"os"
 	"strings"
@@ -265,7 +266,7 @@ func (r *csvReader) fit(rec *Record) {
 	cells := rec.Cells
 	if len(cells) != n && rec.Err == nil {
 		if len(cells) < n || !blank(cells[n:]) {
-			rec.Err = fmt.Errorf("row has %d cells, the header has %d", len(cells), n)
+			rec.Err = fmt.Errorf("row has %s, the header has %d", cellCount(len(cells)), n)
 		}
 	}
 	if len(cells) != n {
@@ -277,17 +278,20 @@ func (r *csvReader) fit(rec *Record) {
 }
 
 // unescapeCells removes, in place, the leading ' that guards a cell from
-// being taken for a formula (see csvReader).
+// being taken for a formula in acctimport's own CSV reports (see csvsafe),
+// so a Failed CSV fed back reads exactly as the original did.
 func unescapeCells(cells []string) []string {
 	for i, c := range cells {
-		if len(c) >= 2 && c[0] == '\'' {
-			switch c[1] {
-			case '=', '+', '-', '@', '\t', '\r':
-				cells[i] = c[1:]
-			}
-		}
+		cells[i] = csvsafe.Unescape(c)
 	}
 	return cells
+}
+
+func cellCount(n int) string {
+	if n == 1 {
+		return "1 cell"
+	}
+	return fmt.Sprintf("%d cells", n)
 }
 
 func delimiterName(d rune) string {

@@ -243,7 +243,7 @@ func TestCSV(t *testing.T) {
 			rows: []row{
 				{2, []string{"=SUM(A1)", "+46701234567"}, ""},
 				{3, []string{"-5", "@x"}, ""},
-				{4, []string{"'abc", "''=x"}, ""},
+				{4, []string{"'abc", "'=x"}, ""},
 				{5, []string{"\t1", "'"}, ""},
 			},
 		},
@@ -325,6 +325,7 @@ func TestCSVFileErrors(t *testing.T) {
 		{name: "duplicate after trimming", file: "d.csv", data: []byte("id,id ,x, id\n1,2,3,4\n"), want: `duplicate column name "id" in columns A, B and D`},
 		{name: "empty name", file: "d.csv", data: []byte("a,,c\n1,2,3\n"), want: "header (row 1): column B has no name"},
 		{name: "empty names", file: "d.csv", data: []byte(",,,d,,f\n1,2,3,4,5,6\n"), want: "columns A to C have no name; column E has no name"},
+		{name: "a header of stray BOMs", file: "d.csv", data: []byte("\uFEFF\uFEFF,\uFEFF\n1\n"), want: "header (row 1) has no column names"},
 		{name: "broken header", file: "d.csv", data: []byte("a,\"b\"c\n1,2\n"), want: "header (row 1) cannot be read"},
 		{name: "a workbook named .csv", file: "w.csv", data: []byte("PK\x03\x04\x14\x00\x06\x00"), want: "zip archive, not delimited text"},
 		{name: "an .xls named .csv", file: "w.csv", data: []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, want: "old binary Excel (.xls)"},

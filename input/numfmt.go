@@ -33,8 +33,7 @@ var isoFormats = map[fmtKind]string{
 // In the 1904 date system excelize counts elapsed hours from 1900 (1462 days
 // too many), so there an elapsed time carries a marker that tells
 // fixElapsed1904 to take those days off. The marker is a private-use
-// character: number formats do not apply to text, so it cannot come from a
-// text cell.
+// character, so only a text cell that starts with it could be taken for one.
 const (
 	elapsedMarker     = "\uE000"
 	elapsedOffset1904 = 1462 * 24

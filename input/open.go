@@ -16,6 +16,12 @@ import (
 // names, or there are no data rows (errors.Is(err, ErrNoData)). Open reads
 // ahead to the first data row, so a file with a header and nothing under it is
 // refused here, before anything could be sent.
+//
+// A Record's Cells are its own: they stay valid after later calls to Next,
+// so rows can be processed concurrently. In delimited text, a cell that
+// starts with a single quote followed by =, +, -, @, a tab or a carriage
+// return loses the quote: it is the CSV-injection escape our own CSV reports
+// write, so that their rows can be fed back unchanged.
 func Open(path string, opts Options) (Reader, error) {
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {

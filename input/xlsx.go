@@ -118,12 +118,10 @@ func (r *xlsxReader) Next() (rec Record, err error) {
 	}
 	rec = Record{Line: r.row}
 	n := len(r.header)
-	if len(cells) > n && !blank(cells[n:]) {
-		for i := n; i < len(cells); i++ {
-			if strings.TrimSpace(cells[i]) != "" {
-				rec.Err = fmt.Errorf("column %s has a value, but no name in the header", columnName(i))
-				break
-			}
+	for i := n; i < len(cells); i++ {
+		if strings.TrimSpace(cells[i]) != "" {
+			rec.Err = fmt.Errorf("column %s has a value, but no name in the header", columnName(i))
+			break
 		}
 	}
 	if len(cells) != n {

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/acctimport/acctimport/internal/csvsafe"
 	"strconv"
 
 	"github.com/gocarina/gocsv"
@@ -84,7 +85,7 @@ func escapeAll(cells []string) []string {
 	out := cells
 	copied := false
 	for i, c := range cells {
-		if e := EscapeCSVCell(c); e != c {
+		if e := csvsafe.Escape(c); e != c {
 			if !copied {
 				out = append([]string(nil), cells...)
 				copied = true
@@ -108,17 +109,17 @@ func (w *csvWriter) Write(r *Row) error {
 	rec := w.record[:0]
 	rec = append(rec,
 		strconv.Itoa(r.Line),
-		EscapeCSVCell(string(r.Status)),
-		EscapeCSVCell(r.Key),
+		csvsafe.Escape(string(r.Status)),
+		csvsafe.Escape(r.Key),
 		blankZero(r.HTTPStatus),
 		blankZero(r.Attempts),
-		EscapeCSVCell(r.Message),
+		csvsafe.Escape(r.Message),
 	)
 	if w.opts.Payloads {
-		rec = append(rec, EscapeCSVCell(r.Payload))
+		rec = append(rec, csvsafe.Escape(r.Payload))
 	}
 	for _, c := range cells {
-		rec = append(rec, EscapeCSVCell(c))
+		rec = append(rec, csvsafe.Escape(c))
 	}
 	w.record = rec
 	if err := w.resultsCSV.Write(rec); err != nil {
@@ -183,7 +184,7 @@ func (w *csvWriter) finish(s *Summary) error {
 	items := summaryItems(s, w.tally, w.path)
 	lines := make([]summaryLine, len(items))
 	for i, it := range items {
-		lines[i] = summaryLine{Item: EscapeCSVCell(it.Item), Value: EscapeCSVCell(valueText(it.Value))}
+		lines[i] = summaryLine{Item: csvsafe.Escape(it.Item), Value: csvsafe.Escape(valueText(it.Value))}
 	}
 	if err := gocsv.MarshalCSV(lines, gocsv.NewSafeCSVWriter(newCSVWriter(summary))); err != nil {
 		return fmt.Errorf("report %s: %w", w.summaryPath, err)

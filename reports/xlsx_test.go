@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"fmt"
+	"github.com/acctimport/acctimport/internal/csvsafe"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -135,7 +136,7 @@ func TestXLSXFormulaInjection(t *testing.T) {
 		}
 		for r, row := range rows {
 			for c, v := range row {
-				if v == "" || !needsEscape(v) {
+				if v == "" || csvsafe.Escape(v) == v {
 					continue
 				}
 				cell, _ := excelize.CoordinatesToCellName(c+1, r+1)

@@ -1,11 +1,11 @@
-package reports
+package csvsafe
 
 import (
 	"fmt"
 	"testing"
 )
 
-func TestEscapeCSVCell(t *testing.T) {
+func TestEscape(t *testing.T) {
 	for _, tc := range []struct{ in, want string }{
 		{"", ""},
 		{"plain", "plain"},
@@ -23,11 +23,11 @@ func TestEscapeCSVCell(t *testing.T) {
 		{"''-1", "'''-1"},
 		{"\n=x", "\n=x"},
 	} {
-		if got := EscapeCSVCell(tc.in); got != tc.want {
-			t.Errorf("EscapeCSVCell(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Escape(tc.in); got != tc.want {
+			t.Errorf("Escape(%q) = %q, want %q", tc.in, got, tc.want)
 		}
-		if got := UnescapeCSVCell(tc.want); got != tc.in {
-			t.Errorf("UnescapeCSVCell(%q) = %q, want %q", tc.want, got, tc.in)
+		if got := Unescape(tc.want); got != tc.in {
+			t.Errorf("Unescape(%q) = %q, want %q", tc.want, got, tc.in)
 		}
 	}
 }
@@ -37,20 +37,20 @@ func FuzzEscapeRoundTrip(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		e := EscapeCSVCell(s)
+		e := Escape(s)
 		if e != "" && formulaTrigger(e[0]) {
-			t.Errorf("EscapeCSVCell(%q) = %q starts with a formula character", s, e)
+			t.Errorf("Escape(%q) = %q starts with a formula character", s, e)
 		}
-		if got := UnescapeCSVCell(e); got != s {
-			t.Errorf("UnescapeCSVCell(EscapeCSVCell(%q)) = %q", s, got)
+		if got := Unescape(e); got != s {
+			t.Errorf("Unescape(Escape(%q)) = %q", s, got)
 		}
 	})
 }
 
-func ExampleEscapeCSVCell() {
+func ExampleEscape() {
 	for _, s := range []string{"=1+2", "-5", "Ada", "'=x"} {
-		e := EscapeCSVCell(s)
-		fmt.Printf("%-5s -> %-6s -> %s\n", s, e, UnescapeCSVCell(e))
+		e := Escape(s)
+		fmt.Printf("%-5s -> %-6s -> %s\n", s, e, Unescape(e))
 	}
 	// Output:
 	// =1+2  -> '=1+2  -> =1+2

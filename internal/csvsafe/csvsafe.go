@@ -1,4 +1,7 @@
-package reports
+// Package csvsafe guards CSV cells against formula injection in a way that
+// can be undone exactly: the reports write with Escape, and the input reader
+// reads a report's CSV back with Unescape.
+package csvsafe
 
 // A spreadsheet program opening a CSV evaluates a cell that starts with one
 // of these as a formula (CSV injection). Quoting the field does not stop it;
@@ -25,23 +28,23 @@ func needsEscape(s string) bool {
 	return false
 }
 
-// EscapeCSVCell returns s as it must be written to a CSV report: with a
+// Escape returns s as it must be written to a CSV report: with a
 // leading apostrophe when a spreadsheet would take it for a formula (it
 // starts with =, +, -, @, tab or CR, possibly after apostrophes), unchanged
-// otherwise. UnescapeCSVCell undoes it; an input reader that accepts a
+// otherwise. Unescape undoes it; an input reader that accepts a
 // report's Failed CSV back must apply it to every cell.
-func EscapeCSVCell(s string) string {
+func Escape(s string) string {
 	if needsEscape(s) {
 		return "'" + s
 	}
 	return s
 }
 
-// UnescapeCSVCell reverses EscapeCSVCell: for every s,
-// UnescapeCSVCell(EscapeCSVCell(s)) == s. A cell that starts with an
+// Unescape reverses Escape: for every s,
+// Unescape(Escape(s)) == s. A cell that starts with an
 // apostrophe not followed by a formula character is left alone, so a
 // hand-made file's "'0123" keeps its apostrophe.
-func UnescapeCSVCell(s string) string {
+func Unescape(s string) string {
 	if len(s) > 1 && s[0] == '\'' && needsEscape(s[1:]) {
 		return s[1:]
 	}
