@@ -2,7 +2,6 @@ package input
 
 import (
 	"errors"
-	"reflect"
 	"strconv"
 	"strings"
 
@@ -178,7 +177,6 @@ func isoStyles(f *excelize.File) error {
 		formats = isoFormats1904
 	}
 	custom := map[int]string{}
-	maxID := 163 // custom formats are numbered from 164
 	if st.NumFmts != nil {
 		for _, nf := range st.NumFmts.NumFmt {
 			if nf == nil {
@@ -189,7 +187,6 @@ func isoStyles(f *excelize.File) error {
 				code = nf.FormatCode16 // the one excelize uses
 			}
 			custom[nf.NumFmtID] = code
-			maxID = max(maxID, nf.NumFmtID)
 		}
 	}
 	kinds := make([]fmtKind, len(st.CellXfs.Xf))
@@ -211,44 +208,45 @@ func isoStyles(f *excelize.File) error {
 	// return the value as it read it: for a number, its shortest decimal
 	// form (excelize.getCellDefault). General would not do: it shows more
 	// than 11 digits in exponent notation.
-	plain := maxID + 1
-	ids := map[fmtKind]int{kindNumber: plain}
-	next := plain + 1
+	ids := map[fmtKind]int{}
 	for _, k := range []fmtKind{kindDate, kindDateTime, kindTime, kindElapsed} {
 		if !needed[k] {
 			continue
 		}
-		if err := addNumFmt(f, next, formats[k]); err != nil {
+		id, err := addNumFmt(f, formats[k])
+		if err != nil {
 			return err
 		}
-		ids[k] = next
-		next++
+		ids[k] = id
 	}
-	for i := range st.CellXfs.Xf {
+	// Above every id there now is, the ISO formats just added included.
+	plain := 163 // custom formats are numbered from 164
+	if st.NumFmts != nil {
+		for _, nf := range st.NumFmts.NumFmt {
+			if nf != nil {
+				plain = max(plain, nf.NumFmtID)
+			}
+		}
+	}
+	ids[kindNumber] = plain + 1
+	for i := range kinds {
 		id := ids[kinds[i]]
 		st.CellXfs.Xf[i].NumFmtID = &id
 	}
 	return nil
 }
 
-// addNumFmt appends a custom number format to the style sheet.
-func addNumFmt(f *excelize.File, id int, code string) (err error) {
-	defer func() {
-		// The layout of excelize's types is checked by the tests; should it
-		// change, say so instead of crashing.
-		if recover() != nil {
-			err = errors.New("cannot adjust the number formats of this excelize version")
-		}
-	}()
-	numFmts := reflect.ValueOf(f.Styles).Elem().FieldByName("NumFmts") // *xlsxNumFmts
-	if numFmts.IsNil() {
-		numFmts.Set(reflect.New(numFmts.Type().Elem()))
+// addNumFmt adds a custom number format to the style sheet through
+// excelize's own NewStyle (which numbers it above every existing one) and
+// returns its id. The style NewStyle also adds is never used by a cell.
+func addNumFmt(f *excelize.File, code string) (int, error) {
+	sid, err := f.NewStyle(&excelize.Style{CustomNumFmt: &code})
+	if err != nil {
+		return 0, err
 	}
-	list := numFmts.Elem().FieldByName("NumFmt") // []*xlsxNumFmt
-	nf := reflect.New(list.Type().Elem().Elem())
-	nf.Elem().FieldByName("NumFmtID").SetInt(int64(id))
-	nf.Elem().FieldByName("FormatCode").SetString(code)
-	list.Set(reflect.Append(list, nf))
-	numFmts.Elem().FieldByName("Count").SetInt(int64(list.Len()))
-	return nil
+	xf := f.Styles.CellXfs.Xf
+	if sid < 0 || sid >= len(xf) || xf[sid].NumFmtID == nil {
+		return 0, errors.New("cannot add a number format to this workbook's styles")
+	}
+	return *xf[sid].NumFmtID, nil
 }
