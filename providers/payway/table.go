@@ -3,7 +3,7 @@ package payway
 import "github.com/acctimport/acctimport/providers"
 
 // Patterns as the document writes them, translated from Ruby only where Go
-// needs it: /i becomes (?i). Ruby's ^ and $ match at line breaks; Go's match
+// needs it: /i becomes (?i). Messages show them as the document does. Ruby's ^ and $ match at line breaks; Go's match
 // only at the ends of the value, which is what the document means (a value
 // with a line break in it is not an id) and the safer reading.
 const (
@@ -28,14 +28,14 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "id", Type: providers.String, Required: true,
 		Description: "Id of the account to update.",
-		Rules:       []providers.Rule{providers.Length(0, 24), providers.Match(idPattern)},
+		Rules:       []providers.Rule{providers.Length(0, 24), providers.MatchShown(idPattern, `/^[a-f\d]{24}$/i`)},
 	},
 	providers.Field{
 		Path: "email", Type: providers.String,
 		Description: "The account's e-mail address, also its username for login; must be unique. The user is not notified of a change.",
 		// The pattern is kept as documented, unescaped dots included: it
 		// accepts "a@bcd", and the server is the one that decides.
-		Rules: []providers.Rule{providers.Length(0, maxText), providers.Match(emailPattern)},
+		Rules: []providers.Rule{providers.Length(0, maxText), providers.MatchShown(emailPattern, `/\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`)},
 	},
 	providers.Field{
 		Path: "first_name", Type: providers.String,
