@@ -172,8 +172,8 @@ func TestTableMatchesDocument(t *testing.T) {
 		required bool
 		rules    string
 	}{
-		{"id", providers.String, true, `must be at most 24 characters; must match (?i)^[a-f\d]{24}$`},
-		{"email", providers.String, false, `must be at most 1024 characters; must match (?i)\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z`},
+		{"id", providers.String, true, `must be at most 24 characters; must match /^[a-f\d]{24}$/i`},
+		{"email", providers.String, false, `must be at most 1024 characters; must match /\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`},
 		{"first_name", providers.String, false, "must be at most 1024 characters"},
 		{"last_name", providers.String, false, "must be at most 1024 characters"},
 		{"alias", providers.String, false, `must be at most 1024 characters; "__UNSET__" clears it`},
@@ -233,7 +233,7 @@ func TestRuleMessages(t *testing.T) {
 		{"social_security_number", "8001011234", `must match "dddddd-dddd"`},
 		{"birth_date", "1980-02-30", "must be a date written YYYY-MM-DD"},
 		{"first_name", long1025, "must be at most 1024 characters"},
-		{"id", "zz", `must match (?i)^[a-f\d]{24}$`},
+		{"id", "zz", `must match /^[a-f\d]{24}$/i`},
 	}
 	for _, tt := range tests {
 		f, _ := table.Lookup(tt.path)
