@@ -97,7 +97,6 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	r.stop = stop
-	r.stopCtx = stopCtx
 
 	writeErr := make(chan error, 1)
 	go func() { writeErr <- r.write(out) }()
@@ -106,11 +105,13 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	close(r.results)
 	werr := <-writeErr
 
+	// Rows may have been sent by now, so neither is a usage error: the run
+	// stopped early, and says why.
 	switch {
 	case werr != nil:
-		return r.res, fmt.Errorf("writing the report: %w", werr)
+		return r.res, &StopError{Reason: fmt.Sprintf("writing the report: %v", werr)}
 	case readErr != nil:
-		return r.res, readErr
+		return r.res, &StopError{Reason: fmt.Sprintf("reading the input: %v", readErr)}
 	}
 	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
 		return r.res, cause
@@ -128,7 +129,6 @@ type run struct {
 	results chan *item
 	slots   chan struct{}
 	stop    context.CancelCauseFunc
-	stopCtx context.Context
 	secret  []bool
 	res     *Result // written only by the writer goroutine until Run returns
 
@@ -295,14 +295,20 @@ func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string
 	// allowed to finish (bounded by the exchange's timeout), so that its
 	// outcome is known and reported. ctx only stops further attempts.
 	sendCtx := context.WithoutCancel(ctx)
+	var lastErr error
 	for attempt := 1; ; attempt++ {
 		if r.opts.Limiter != nil {
 			if err := r.opts.Limiter.Wait(ctx); err != nil {
-				r.finishAttempt(it, attempt-1, reports.StatusSkipped, 0, withNote("not sent: "+stopReason(ctx), note))
+				if lastErr == nil {
+					r.finish(it, reports.StatusSkipped, withNote("not sent: "+stopReason(ctx), note))
+				} else {
+					r.record(it, reports.StatusFailed, withNote(fmt.Sprintf("%v; not retried: %s", lastErr, stopReason(ctx)), note))
+				}
 				return
 			}
 		}
 		res, err := r.ex.Do(sendCtx, req)
+		lastErr = err
 		it.row.Attempts = attempt
 		if err == nil {
 			status := reports.StatusOK
@@ -378,14 +384,6 @@ func stopReason(ctx context.Context) string {
 func (r *run) record(it *item, status reports.Status, msg string) {
 	if r.opts.Journal != nil {
 		r.opts.Journal.Record(it.line, it.row.Key, it.body, status)
-	}
-	r.finish(it, status, msg)
-}
-
-func (r *run) finishAttempt(it *item, attempts int, status reports.Status, httpStatus int, msg string) {
-	it.row.Attempts = attempts
-	if httpStatus != 0 {
-		it.row.HTTPStatus = httpStatus
 	}
 	r.finish(it, status, msg)
 }
