@@ -448,3 +448,45 @@ func TestSandboxRun(t *testing.T) {
 		t.Fatalf("second sandbox run: exit %d: %s", code, h.stderr.String())
 	}
 }
+
+// TestFailedRowsFeedBack feeds the Failed sheet (and the .failed.csv) of a
+// report back with the same mapping: the same rows come back, read as they
+// were.
+func TestFailedRowsFeedBack(t *testing.T) {
+	for _, out := range []string{"report.xlsx", "report.csv"} {
+		t.Run(out, func(t *testing.T) {
+			_, srv := fakeServer(t, token)
+			in := copySample(t, "payway.csv")
+			out := filepath.Join(filepath.Dir(in), out)
+			h := newHarness(t)
+			h.env["PAYWAY_TOKEN"] = token
+			if code := h.run("run", "-m", "../samples/payway.yaml", "-i", in, "-o", out, "--base-url", srv.URL, "--rate", "0", "--concurrency", "1", "--no-progress"); code != ExitRowsFailed {
+				t.Fatalf("exit %d: %s", code, h.stderr.String())
+			}
+			again := []string{"validate", "-m", "../samples/payway.yaml", "-o", filepath.Join(filepath.Dir(in), "again.csv")}
+			if strings.HasSuffix(out, ".xlsx") {
+				again = append(again, "-i", out, "--sheet", "Failed")
+			} else {
+				again = append(again, "-i", strings.TrimSuffix(out, ".csv")+".failed.csv")
+			}
+			if code := h.run(again...); code != ExitRowsFailed {
+				t.Fatalf("feeding back: exit %d: %s", code, h.stderr.String())
+			}
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(in), "again.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := string(b)
+			// The five invalid rows are invalid again for the same reasons;
+			// the row the server refused is valid (the fix is on the server).
+			for _, want := range []string{"mobile_phone_number must match", "id must match", `31/02/1965`, "address.zip_code is required", `'=HYPERLINK(""http://evil.example"")`} {
+				if !strings.Contains(got, want) {
+					t.Errorf("fed-back report lacks %q:\n%s", want, got)
+				}
+			}
+			if strings.Count(got, ",invalid,") != 5 || strings.Count(got, ",valid,") != 1 {
+				t.Errorf("fed-back statuses:\n%s", got)
+			}
+		})
+	}
+}
