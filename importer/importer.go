@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -278,6 +279,12 @@ func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string
 		return
 	}
 	it.body = req.Body
+	if prev != nil && prev.row.Status == reports.StatusOK && bytes.Equal(prev.body, req.Body) {
+		// The same change to the same account again (a row pasted twice):
+		// the earlier row applied it, so sending it again can only hurt.
+		r.finish(it, reports.StatusSkipped, fmt.Sprintf("duplicate of row %d (same account, same payload), which was applied", prev.line))
+		return
+	}
 	if r.opts.Payloads {
 		it.row.Payload = string(req.Body)
 		if r.plan.HasSecrets() {

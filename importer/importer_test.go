@@ -513,3 +513,26 @@ func TestJournalResumeSkipsAppliedRows(t *testing.T) {
 		t.Errorf("received %v", s.received)
 	}
 }
+
+func TestRunSkipsExactDuplicateOfTheRowBefore(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	in := &sliceReader{rows: []input.Record{
+		{Line: 2, Cells: []string{"a", "1"}},
+		{Line: 3, Cells: []string{"a", "1"}}, // pasted twice: skipped
+		{Line: 4, Cells: []string{"a", "2"}}, // a change: sent
+		{Line: 5, Cells: []string{"a", "1"}}, // changes it back: sent
+	}}
+	out := &memReport{}
+	if _, err := Run(context.Background(), plan(t), in, out, exchange(t, s, secret), Options{Concurrency: 4, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(out.rows); got != "2:ok 3:skipped 4:ok 5:ok" {
+		t.Errorf("report %q", got)
+	}
+	if !strings.Contains(out.rows[1].Message, "duplicate of row 2") {
+		t.Errorf("message %q", out.rows[1].Message)
+	}
+	if s.received["a"] != 3 {
+		t.Errorf("sent %d times, want 3", s.received["a"])
+	}
+}
