@@ -235,13 +235,14 @@ func (r *run) sweepKeys() {
 // secret fields.
 func (r *run) masked(cells []string) []string {
 	out := cells
-	for i, s := range r.secret {
-		if s && i < len(cells) && cells[i] != "" {
-			if &out[0] == &cells[0] {
-				out = append([]string(nil), cells...)
-			}
-			out[i] = providers.Redacted
+	for i, secret := range r.secret {
+		if !secret || i >= len(cells) || cells[i] == "" {
+			continue
 		}
+		if len(out) > 0 && &out[0] == &cells[0] { // copy once, on the first secret
+			out = append([]string(nil), cells...)
+		}
+		out[i] = providers.Redacted
 	}
 	return out
 }

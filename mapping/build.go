@@ -2,7 +2,6 @@ package mapping
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/acctimport/acctimport/providers"
@@ -85,32 +84,12 @@ func (p *Plan) Build(cells []string) Row {
 // sent: an address with a city but no street is broken, an empty one is
 // simply not sent.
 func (p *Plan) checkMembers(row *Row) {
-	if len(p.members) == 0 {
-		return
-	}
-	objs := make([]string, 0, len(p.members))
-	for obj := range p.members {
-		objs = append(objs, obj)
-	}
-	sort.Strings(objs)
-	for _, obj := range objs {
-		path, _ := parsePath(obj)
-		if lookup(row.Payload, path) == nil {
+	for i := range p.members {
+		mc := &p.members[i]
+		if lookup(row.Payload, mc.objPath) == nil || lookup(row.Payload, mc.memberPath) != nil {
 			continue
 		}
-		for _, member := range p.members[obj] {
-			mpath, _ := parsePath(member)
-			if lookup(row.Payload, mpath) != nil {
-				continue
-			}
-			col := -1
-			for _, st := range p.steps {
-				if st.fullPath == member {
-					col = st.column
-				}
-			}
-			row.Issues = append(row.Issues, Issue{Column: col, Field: member, Rule: member + " is required when " + obj + " is sent"})
-		}
+		row.Issues = append(row.Issues, Issue{Column: mc.column, Field: mc.member, Rule: mc.member + " is required when " + mc.obj + " is sent"})
 	}
 }
 

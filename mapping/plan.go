@@ -16,12 +16,12 @@ type Plan struct {
 	mapping *Mapping
 	header  []string
 	steps   []step
-	// required lists the top-level required fields every row must fill, and
-	// members lists, per object that may be sent, the members it needs.
-	members   map[string][]string // object path (with index) -> required member paths
-	keyStep   int                 // index into steps of the account key; -1 when unmapped
-	secret    []bool              // per input column: feeds a secret field
-	hasArrays bool                // some path has an index, so holes may need compacting
+	// members are the members required whenever their object is sent,
+	// ordered by object and member, with their paths parsed once.
+	members   []memberCheck
+	keyStep   int    // index into steps of the account key; -1 when unmapped
+	secret    []bool // per input column: feeds a secret field
+	hasArrays bool   // some path has an index, so holes may need compacting
 }
 
 // step builds one target field.
@@ -47,7 +47,7 @@ type pathPart struct {
 // field's type, and constants must pass the field's rules. All problems are
 // reported together.
 func (m *Mapping) Compile(header []string) (*Plan, error) {
-	p := &Plan{mapping: m, header: header, keyStep: -1, secret: make([]bool, len(header)), members: map[string][]string{}}
+	p := &Plan{mapping: m, header: header, keyStep: -1, secret: make([]bool, len(header))}
 	table := m.Provider.Table()
 	info := m.Provider.Info()
 	var errs []error
@@ -157,13 +157,14 @@ func (m *Mapping) Compile(header []string) (*Plan, error) {
 			if !mapped[f.Path] || !mappedInstance(m.Fields, member) {
 				fail(0, "%s is mapped, so its required member %q must be mapped too", obj, member)
 			}
-			p.members[obj] = append(p.members[obj], member)
+			p.members = append(p.members, memberCheck{obj: obj, member: member})
 		}
 	}
 	if len(errs) > 0 {
 		sortErrors(errs)
-		return nil, joinErrors(errs)
+		return nil, errors.Join(errs...)
 	}
+	p.prepareMembers()
 	return p, nil
 }
 
@@ -205,12 +206,16 @@ func quoteList(names []string) string {
 	return strings.Join(q, ", ")
 }
 
+// sortErrors orders errors by line; those without a line (about the
+// mapping as a whole) come last.
 func sortErrors(errs []error) {
-	sort.SliceStable(errs, func(i, j int) bool {
-		a, _ := errs[i].(*Error)
-		b, _ := errs[j].(*Error)
-		return a != nil && b != nil && a.Line < b.Line && a.Line > 0
-	})
+	line := func(e error) int {
+		if me, ok := e.(*Error); ok && me.Line > 0 {
+			return me.Line
+		}
+		return int(^uint(0) >> 1)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return line(errs[i]) < line(errs[j]) })
 }
 
 // parsePath splits "addresses[0].street" into its parts.
@@ -246,4 +251,29 @@ func (p *Plan) SecretColumns() []bool { return p.secret }
 // Mapping returns the mapping the plan was compiled from.
 func (p *Plan) Mapping() *Mapping { return p.mapping }
 
-func joinErrors(errs []error) error { return errors.Join(errs...) }
+// memberCheck is one member required whenever its object is sent.
+type memberCheck struct {
+	obj, member         string
+	objPath, memberPath []pathPart
+	column              int // the column that fills the member; -1 for none
+}
+
+// prepareMembers sorts the member checks and parses their paths, so that
+// checking a row allocates nothing.
+func (p *Plan) prepareMembers() {
+	sort.Slice(p.members, func(i, j int) bool {
+		a, b := p.members[i], p.members[j]
+		return a.obj < b.obj || a.obj == b.obj && a.member < b.member
+	})
+	for i := range p.members {
+		mc := &p.members[i]
+		mc.objPath, _ = parsePath(mc.obj)
+		mc.memberPath, _ = parsePath(mc.member)
+		mc.column = -1
+		for _, st := range p.steps {
+			if st.fullPath == mc.member {
+				mc.column = st.column
+			}
+		}
+	}
+}

@@ -1,22 +1,11 @@
 package providers
 
 import (
-	"encoding/json"
 	"strings"
 	"unicode/utf8"
 )
 
 const maxMessage = 500
-
-func errorMessage(body []byte) string {
-	var v any
-	if err := json.Unmarshal(body, &v); err == nil {
-		if m := messageIn(v, 0); m != "" {
-			return clip(m)
-		}
-	}
-	return clip(strings.Join(strings.Fields(string(body)), " "))
-}
 
 func messageIn(v any, depth int) string {
 	if depth > 3 {

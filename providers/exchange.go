@@ -3,6 +3,7 @@ package providers
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -207,5 +208,11 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 // {"errors": [{"message": ...}]}, {"status": {"message": ...}}), falling
 // back to the start of the body as text.
 func ErrorMessage(body []byte) string {
-	return errorMessage(body)
+	var v any
+	if err := json.Unmarshal(body, &v); err == nil {
+		if m := messageIn(v, 0); m != "" {
+			return clip(m)
+		}
+	}
+	return clip(strings.Join(strings.Fields(string(body)), " "))
 }
