@@ -157,7 +157,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		return usageError(err)
 	}
 	defer in.Close()
-	plan, err := m.Compile(in.Header())
+	plan, err := m.Compile(in.Header(), filepath.Dir(f.input))
 	if err != nil {
 		return usageError(err)
 	}

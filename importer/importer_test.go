@@ -101,7 +101,7 @@ func plan(t *testing.T) *mapping.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := m.Compile([]string{"ID", "N"})
+	p, err := m.Compile([]string{"ID", "N"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,12 @@
 package mapping
 
 import (
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/acctimport/acctimport/providers"
@@ -97,7 +102,7 @@ func (p *Plan) checkMembers(row *Row) {
 // a blank cell, which leaves the field out ("no change").
 func (st *step) value(text string) (v any, present bool, err error) {
 	f := st.field
-	if f.Type == providers.StringList && st.src.Split != "" {
+	if (f.Type == providers.StringList || f.Type == providers.NameSet) && st.src.Split != "" {
 		var list []string
 		for _, item := range strings.Split(text, st.src.Split) {
 			item = strings.TrimSpace(item)
@@ -110,6 +115,9 @@ func (st *step) value(text string) (v any, present bool, err error) {
 		}
 		if len(list) == 0 {
 			return nil, false, nil
+		}
+		if f.Type == providers.NameSet {
+			return nameSet(list), true, f.Check(nameSet(list))
 		}
 		return list, true, f.Check(list)
 	}
@@ -152,6 +160,14 @@ func (st *step) value(text string) (v any, present bool, err error) {
 		v = s
 	case providers.StringList:
 		v = []string{text}
+	case providers.NameSet:
+		v = nameSet([]string{text})
+	case providers.File:
+		b, err := readFile(st.dir, text)
+		if err != nil {
+			return nil, false, err
+		}
+		v = b
 	default:
 		v = text
 	}
@@ -159,6 +175,55 @@ func (st *step) value(text string) (v any, present bool, err error) {
 		return nil, false, err
 	}
 	return v, true, nil
+}
+
+func nameSet(names []string) map[string]int64 {
+	set := make(map[string]int64, len(names))
+	for _, n := range names {
+		set[n] = 1
+	}
+	return set
+}
+
+// readFile reads the file a File cell names. The path is relative to dir
+// and may not leave it: a spreadsheet must not be able to send
+// ~/.ssh/id_rsa to an API. Backslashes are taken as separators, since
+// paths typed on Windows arrive that way.
+func readFile(dir, name string) ([]byte, error) {
+	name = strings.TrimSpace(strings.ReplaceAll(name, `\`, "/"))
+	if dir == "" {
+		dir = "."
+	}
+	if !filepath.IsLocal(name) {
+		return nil, fmt.Errorf("file %q is outside the input file's folder; put it beside the input file and give its path from there", name)
+	}
+	f, err := os.OpenInRoot(dir, name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("file %q does not exist (paths are relative to the input file's folder)", name)
+	case err != nil:
+		// A symbolic link out of the folder lands here too.
+		return nil, fmt.Errorf("file %q cannot be read: %v", name, errors.Unwrap(err))
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("file %q cannot be read: %v", name, err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%q is not a file", name)
+	}
+	if info.Size() > providers.MaxFileSize {
+		return nil, fmt.Errorf("file %q is %.1f MiB; at most %d MiB is sent", name, float64(info.Size())/(1<<20), providers.MaxFileSize>>20)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, providers.MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("file %q cannot be read: %v", name, err)
+	}
+	if len(b) > providers.MaxFileSize {
+		return nil, fmt.Errorf("file %q is larger than %d MiB", name, providers.MaxFileSize>>20)
+	}
+	return b, nil
 }
 
 func applyAll(ts []transform, s string) (string, error) {

@@ -82,7 +82,7 @@ func TestCompileErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			m := mustParse(t, "provider: test\nfields:\n"+tc.fields)
-			_, err := m.Compile(header)
+			_, err := m.Compile(header, "")
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -97,7 +97,7 @@ func TestCompileErrors(t *testing.T) {
 
 func TestCompileFindsColumnDespiteCaseAndSpace(t *testing.T) {
 	m := mustParse(t, "provider: test\nfields:\n  id: account \n")
-	p, err := m.Compile([]string{"Account"})
+	p, err := m.Compile([]string{"Account"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +127,7 @@ fields:
 `
 	header := []string{"ID", "E-mail", "Mobile", "Alias", "Age", "Active", "Born", "Seen", "Tags", "Password", "City", "Street", "Zip", "Zip2"}
 	m := mustParse(t, src)
-	p, err := m.Compile(header)
+	p, err := m.Compile(header, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ fields:
 
 func TestDatesWithoutFormatAreNeverGuessed(t *testing.T) {
 	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  born: Born\n  seen: Seen\n")
-	p, err := m.Compile([]string{"ID", "Born", "Seen"})
+	p, err := m.Compile([]string{"ID", "Born", "Seen"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +244,10 @@ func TestTransforms(t *testing.T) {
 		{"collapse", " a \n\t b ", "a b", ""},
 		{"digits", "+46 (70) 123-45-67", "+46701234567", ""},
 		{"digits", "070-123 45 67", "0701234567", ""},
+		{"us_phone", "(555) 123-4567", "555-123-4567", ""},
+		{"us_phone", "+1 555.123.4567", "555-123-4567", ""},
+		{"us_phone", "5551234567", "555-123-4567", ""},
+		{"us_phone", "555-1234", "", `"555-1234" is not a 10-digit phone number`},
 		{"digits", "n/a", "", "has no digits"},
 		{"sha1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d", ""},
 		{"bool", "Yes", "true", ""},
@@ -268,7 +272,7 @@ func TestTransforms(t *testing.T) {
 
 func TestMaskHidesSecrets(t *testing.T) {
 	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  password: {column: P, transform: sha1}\n")
-	p, err := m.Compile([]string{"ID", "P"})
+	p, err := m.Compile([]string{"ID", "P"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +301,7 @@ fields:
   alias: {value: imported}
 `)
 	header := []string{"ID", "Email", "Tags", "Born", "Street", "City", "Zip"}
-	p, err := m.Compile(header)
+	p, err := m.Compile(header, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +345,7 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		header := []string{"A", "B", "T"}
-		p, err := m.Compile(header)
+		p, err := m.Compile(header, "")
 		if err != nil {
 			return
 		}

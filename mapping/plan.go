@@ -22,6 +22,7 @@ type Plan struct {
 	keyStep   int    // index into steps of the account key; -1 when unmapped
 	secret    []bool // per input column: feeds a secret field
 	hasArrays bool   // some path has an index, so holes may need compacting
+	dir       string // the folder File cells are read from
 }
 
 // step builds one target field.
@@ -33,7 +34,8 @@ type step struct {
 	column     int        // -1 for a constant
 	transforms []transform
 	goLayout   string
-	constant   any // the checked value of a constant source
+	constant   any    // the checked value of a constant source
+	dir        string // where File paths are read from
 }
 
 type pathPart struct {
@@ -45,9 +47,10 @@ type pathPart struct {
 // field table: every column must exist, every field must be the provider's,
 // every required field must be mapped, transforms/split/format must fit the
 // field's type, and constants must pass the field's rules. All problems are
-// reported together.
-func (m *Mapping) Compile(header []string) (*Plan, error) {
-	p := &Plan{mapping: m, header: header, keyStep: -1, secret: make([]bool, len(header))}
+// reported together. dir is the folder that paths in File cells are
+// relative to: the input file's folder.
+func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
+	p := &Plan{mapping: m, header: header, keyStep: -1, secret: make([]bool, len(header)), dir: dir}
 	table := m.Provider.Table()
 	info := m.Provider.Info()
 	var errs []error
@@ -75,7 +78,7 @@ func (m *Mapping) Compile(header []string) (*Plan, error) {
 			fail(src.Line, "field %q: %v", src.Field, err)
 			continue
 		}
-		st := step{src: src, field: f, path: path, fullPath: src.Field, column: -1}
+		st := step{src: src, field: f, path: path, fullPath: src.Field, column: -1, dir: dir}
 		if src.Column != "" {
 			c, ok := cols[src.Column]
 			if !ok {
@@ -93,7 +96,7 @@ func (m *Mapping) Compile(header []string) (*Plan, error) {
 		for _, name := range src.Transform {
 			st.transforms = append(st.transforms, transforms[name])
 		}
-		if src.Split != "" && f.Type != providers.StringList {
+		if src.Split != "" && f.Type != providers.StringList && f.Type != providers.NameSet {
 			fail(src.Line, "field %q: split makes a list, but %s is a %s", src.Field, src.Field, f.Type)
 			continue
 		}

@@ -34,6 +34,8 @@ var testTable = providers.NewTable(
 	providers.Field{Path: "addresses", Type: providers.ObjectList},
 	providers.Field{Path: "addresses[].zip", Type: providers.String, Required: true},
 	providers.Field{Path: "addresses[].city", Type: providers.String},
+	providers.Field{Path: "photo", Type: providers.File, Rules: []providers.Rule{providers.JPEG()}},
+	providers.Field{Path: "lists", Type: providers.NameSet},
 )
 
 func (testProvider) Info() providers.Info {

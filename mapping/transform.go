@@ -22,6 +22,7 @@ var transforms = map[string]transform{
 	// Alt+Enter in Excel, into one space and trims the ends.
 	"collapse": func(s string) (string, error) { return strings.Join(strings.Fields(s), " "), nil },
 	"digits":   digits,
+	"us_phone": usPhone,
 	// sha1 hashes a plaintext value to its hex digest, for APIs that take a
 	// hash (a password must never travel or be stored in clear).
 	"sha1": func(s string) (string, error) {
@@ -42,6 +43,25 @@ var transforms = map[string]transform{
 		}
 		return strconv.FormatInt(n, 10), nil
 	},
+}
+
+// usPhone writes a North American number the way US APIs document it,
+// XXX-XXX-XXXX, whatever the spreadsheet made of it: "(555) 123-4567",
+// "555.123.4567", "+1 555 123 4567" or the number 5551234567.
+func usPhone(s string) (string, error) {
+	var d []byte
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			d = append(d, c)
+		}
+	}
+	if len(d) == 11 && d[0] == '1' {
+		d = d[1:]
+	}
+	if len(d) != 10 {
+		return "", fmt.Errorf("%q is not a 10-digit phone number", s)
+	}
+	return string(d[:3]) + "-" + string(d[3:6]) + "-" + string(d[6:]), nil
 }
 
 func transformNames() []string {

@@ -18,9 +18,21 @@ const (
 	StringList             // an array of strings, filled with split
 	Object                 // a nested object: its members are fields with dotted paths
 	ObjectList             // an array of objects: members are "name[].member"
+	// File is the bytes of a file, sent base64-encoded in JSON. The cell holds
+	// the file's path, relative to the input file's folder; files larger than
+	// MaxFileSize are refused.
+	File
+	// NameSet is an object whose keys are names, each set to 1 (a set of
+	// mailing lists, say), filled with split: "news; offers" becomes
+	// {"news": 1, "offers": 1}.
+	NameSet
 )
 
-var typeNames = [...]string{"string", "int", "bool", "date", "date-time", "array of strings", "object", "array of objects"}
+// MaxFileSize is the largest file a File field reads: enough for any logo or
+// portrait, small enough that a wrong path to a video cannot exhaust memory.
+const MaxFileSize = 5 << 20
+
+var typeNames = [...]string{"string", "int", "bool", "date", "date-time", "array of strings", "object", "array of objects", "file", "set of names"}
 
 func (t Type) String() string {
 	if int(t) < len(typeNames) {
@@ -50,6 +62,12 @@ func (t Type) holds(v any) bool {
 	case ObjectList:
 		_, ok := v.([]any)
 		return ok
+	case File:
+		_, ok := v.([]byte)
+		return ok
+	case NameSet:
+		_, ok := v.(map[string]int64)
+		return ok
 	}
 	return false
 }
@@ -72,6 +90,10 @@ func (r typeRule) String() string {
 		return "must be true or false"
 	case StringList:
 		return "must be a list of strings"
+	case File:
+		return fmt.Sprintf("must be the path of a file of at most %d MiB", MaxFileSize>>20)
+	case NameSet:
+		return "must be a list of names"
 	}
 	return "must be " + articled(r.t.String())
 }

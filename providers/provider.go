@@ -14,8 +14,8 @@ type Provider interface {
 	// decoded into (strictly, by its yaml tags) and then validated.
 	NewOptions() Options
 	// Encode turns one payload (as the mapping built it: map[string]any with
-	// string, int64, bool, []string, map[string]any and []any values) into
-	// the request for it. It must not keep or change payload.
+	// string, int64, bool, []string, []byte (File), map[string]int64
+	// (NameSet), map[string]any and []any values) into the request for it. It must not keep or change payload.
 	Encode(payload map[string]any, opts Options) (*Request, error)
 	// Authorize puts the credentials on a request.
 	Authorize(r *http.Request, c Credentials)

@@ -253,6 +253,18 @@ func TestRules(t *testing.T) {
 		{ValidDate(), "2024-02-29", true, ""},
 		{ValidDate(), "2023-02-29", false, "must be a date written YYYY-MM-DD"},
 		{Each(Length(0, 2)), []string{"ab", "abc"}, false, "each item must be at most 2 characters"},
+		{Pattern(`^\d{3}-\d{4}$`, "must be written XXX-XXXX"), "1234567", false, "must be written XXX-XXXX"},
+		{Email(), "ann@example.com", true, ""},
+		{Email(), "ann@example", false, "must be an e-mail address (name@example.com)"},
+		{Email(), "ann smith@example.com", false, "must be an e-mail address (name@example.com)"},
+		{UUID(), "3c90c3cc-0d44-4b50-8888-8dd25736052a", true, ""},
+		{UUID(), "3c90c3cc0d444b5088888dd25736052a", false, "must be a UUID (3c90c3cc-0d44-4b50-8888-8dd25736052a)"},
+		{ValidDateTime(), "2023-11-07T05:31:56Z", true, ""},
+		{ValidDateTime(), "2023-11-07T05:31:56+01:00", true, ""},
+		{ValidDateTime(), "2023-11-07 05:31:56", false, "must be an RFC 3339 date-time (2023-11-07T05:31:56Z)"},
+		{JPEG(), []byte{0xFF, 0xD8, 0xFF, 0xE1, 0}, true, ""},
+		{JPEG(), []byte("GIF89a"), false, "must be a JPEG image"},
+		{JPEG(), "a string", false, "must be a JPEG image"},
 	}
 	for _, tc := range tests {
 		err := tc.rule.Check(tc.v)

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"bytes"
 	"fmt"
 	"regexp"
 	"time"
@@ -23,18 +24,24 @@ func (e *RuleError) Error() string { return e.Rule.String() }
 // the provider documents it (Go syntax; Ruby's \A and \z work as they are).
 // It compiles once, when the provider's table is built.
 func Match(pattern string) Rule {
-	return matchRule{re: regexp.MustCompile(pattern), shown: pattern}
+	return matchRule{re: regexp.MustCompile(pattern), phrase: "must match " + pattern}
 }
 
 // MatchShown is Match with a friendlier description than the raw pattern,
 // such as the document's own "dddddd-dddd".
 func MatchShown(pattern, shown string) Rule {
-	return matchRule{re: regexp.MustCompile(pattern), shown: shown}
+	return matchRule{re: regexp.MustCompile(pattern), phrase: "must match " + shown}
+}
+
+// Pattern is Match described by a whole phrase instead of the pattern:
+// Pattern(`^\d{3}-\d{3}-\d{4}$`, "must be written XXX-XXX-XXXX").
+func Pattern(pattern, phrase string) Rule {
+	return matchRule{re: regexp.MustCompile(pattern), phrase: phrase}
 }
 
 type matchRule struct {
-	re    *regexp.Regexp
-	shown string
+	re     *regexp.Regexp
+	phrase string
 }
 
 func (r matchRule) Check(v any) error {
@@ -45,7 +52,7 @@ func (r matchRule) Check(v any) error {
 	return nil
 }
 
-func (r matchRule) String() string { return "must match " + r.shown }
+func (r matchRule) String() string { return r.phrase }
 
 // Length bounds a string's length in characters; max 0 means no upper bound.
 func Length(min, max int) Rule { return lengthRule{min, max} }
@@ -128,3 +135,50 @@ func (e eachRule) Check(v any) error {
 }
 
 func (e eachRule) String() string { return "each item " + e.r.String() }
+
+// JPEG requires a File value to be a JPEG image, judged by its first bytes
+// (FF D8 FF), not by its name.
+func JPEG() Rule { return jpegRule{} }
+
+type jpegRule struct{}
+
+func (jpegRule) Check(v any) error {
+	b, ok := v.([]byte)
+	if !ok || !bytes.HasPrefix(b, []byte{0xFF, 0xD8, 0xFF}) {
+		return &RuleError{jpegRule{}}
+	}
+	return nil
+}
+
+func (jpegRule) String() string { return "must be a JPEG image" }
+
+// Email requires a plausible e-mail address: one @, a dotted domain, no
+// spaces. Providers that document their own pattern use Match instead.
+func Email() Rule {
+	return Pattern(`^[^@\s]+@[^@\s]+\.[^@\s.]+$`, "must be an e-mail address (name@example.com)")
+}
+
+// UUID requires a UUID written the usual way, 8-4-4-4-12 hex digits.
+func UUID() Rule {
+	return Pattern(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`,
+		"must be a UUID (3c90c3cc-0d44-4b50-8888-8dd25736052a)")
+}
+
+// ValidDateTime requires an RFC 3339 date-time with its zone:
+// 2023-11-07T05:31:56Z.
+func ValidDateTime() Rule { return dateTimeRule{} }
+
+type dateTimeRule struct{}
+
+func (dateTimeRule) Check(v any) error {
+	s, ok := v.(string)
+	if !ok {
+		return &RuleError{dateTimeRule{}}
+	}
+	if _, err := time.Parse(time.RFC3339, s); err != nil {
+		return &RuleError{dateTimeRule{}}
+	}
+	return nil
+}
+
+func (dateTimeRule) String() string { return "must be an RFC 3339 date-time (2023-11-07T05:31:56Z)" }

@@ -158,7 +158,7 @@ func TestMappingsCompile(t *testing.T) {
 		for _, ext := range []string{".csv", ".xlsx"} {
 			in := strings.TrimSuffix(mp, ".yaml") + ext
 			h, _ := readAll(t, in)
-			if _, err := m.Compile(h); err != nil {
+			if _, err := m.Compile(h, ""); err != nil {
 				t.Errorf("%s with %s: %v", mp, in, err)
 			}
 		}

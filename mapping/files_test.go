@@ -1,0 +1,94 @@
+package mapping
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/acctimport/acctimport/providers"
+)
+
+func TestFileField(t *testing.T) {
+	dir := t.TempDir()
+	jpeg := append([]byte{0xFF, 0xD8, 0xFF, 0xE0}, "rest of a JPEG"...)
+	write := func(name string, b []byte) {
+		t.Helper()
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("photos/ann.jpg", jpeg)
+	write("photos/bob.png", []byte("\x89PNG\r\n\x1a\n"))
+	write("big.jpg", append(jpeg, make([]byte, providers.MaxFileSize)...))
+	if err := os.Mkdir(filepath.Join(dir, "adir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "secret.jpg")
+	if err := os.WriteFile(outside, jpeg, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "link.jpg")); err != nil {
+		t.Fatal(err)
+	}
+
+	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  photo: Photo\n")
+	p, err := m.Compile([]string{"ID", "Photo"}, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		cell, want string // want: "" for valid, else a substring of the issue
+	}{
+		{"photos/ann.jpg", ""},
+		{`photos\ann.jpg`, ""},
+		{"  photos/ann.jpg ", ""},
+		{"photos/none.jpg", `photo file "photos/none.jpg" does not exist`},
+		{"photos/bob.png", "photo must be a JPEG image"},
+		{"big.jpg", `photo file "big.jpg" is 5.0 MiB; at most 5 MiB is sent`},
+		{"adir", `"adir" is not a file`},
+		{"../secret.jpg", "is outside the input file's folder"},
+		{outside, "is outside the input file's folder"},
+		{"link.jpg", `photo file "link.jpg" cannot be read`},
+	}
+	for _, tc := range tests {
+		row := p.Build([]string{"ab12", tc.cell})
+		if tc.want == "" {
+			if !row.Valid() {
+				t.Errorf("%q: %s", tc.cell, p.Message(&row))
+				continue
+			}
+			if got, _ := row.Payload["photo"].([]byte); !bytes.Equal(got, jpeg) {
+				t.Errorf("%q: payload photo = %q", tc.cell, got)
+			}
+			continue
+		}
+		if row.Valid() || !strings.Contains(p.Message(&row), tc.want) {
+			t.Errorf("%q: got %q, want %q", tc.cell, p.Message(&row), tc.want)
+		}
+	}
+}
+
+func TestNameSetField(t *testing.T) {
+	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  lists: {column: Lists, split: \";\", transform: [trim, lower]}\n")
+	p, err := m.Compile([]string{"ID", "Lists"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := p.Build([]string{"ab12", "News; Offers;;news"})
+	if !row.Valid() {
+		t.Fatal(p.Message(&row))
+	}
+	got := row.Payload["lists"].(map[string]int64)
+	if len(got) != 2 || got["news"] != 1 || got["offers"] != 1 {
+		t.Errorf("lists = %v", got)
+	}
+	if row := p.Build([]string{"ab12", " ; "}); row.Payload["lists"] != nil {
+		t.Errorf("blank list sent: %v", row.Payload)
+	}
+}
