@@ -15,7 +15,8 @@ type Provider interface {
 	NewOptions() Options
 	// Encode turns one payload (as the mapping built it: map[string]any with
 	// string, int64, bool, []string, []byte (File), map[string]int64
-	// (NameSet), map[string]any and []any values) into the request for it. It must not keep or change payload.
+	// (NameSet), map[string]any and []any values) into the request for it.
+	// It must not keep or change payload.
 	Encode(payload map[string]any, opts Options) (*Request, error)
 	// Authorize puts the credentials on a request.
 	Authorize(r *http.Request, c Credentials)
@@ -85,6 +86,13 @@ type Fake interface {
 	http.Handler
 	// Applied lists every request the fake accepted and applied, in order.
 	Applied() []Applied
+}
+
+// ErrorWriter is implemented by fakes that can answer a fault injected by the
+// sandbox (a 429, a 503) in their API's own error shape, so that the client
+// reads it as it would read the real thing.
+type ErrorWriter interface {
+	WriteError(w http.ResponseWriter, r *http.Request, status int, msg string)
 }
 
 // Applied is one request a fake accepted.

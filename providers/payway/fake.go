@@ -157,6 +157,14 @@ func (f *Fake) nextFault(r *http.Request) (Fault, bool) {
 	return hook(r)
 }
 
+// WriteError answers r with Payway's error shape; the sandbox uses it for
+// the faults it injects.
+func (f *Fake) WriteError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	writeError(w, status, errorCode(status), msg)
+}
+
+var _ providers.ErrorWriter = (*Fake)(nil)
+
 // ServeHTTP checks a request in the order a real server's layers would:
 // routing, authentication, then the body.
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
