@@ -22,6 +22,7 @@ import (
 	"github.com/acctimport/acctimport/mapping"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
+	"github.com/acctimport/acctimport/sandbox"
 )
 
 // importFlags are the flags of run and validate (SPEC.md, "Commands").
@@ -185,7 +186,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		base := f.baseURL
 		if f.sandbox {
 			creds = providers.SandboxCredentials(prov)
-			srv, err := startSandbox(prov.NewFake(creds))
+			srv, err := startSandbox(sandbox.One(prov, creds, sandbox.Faults{}))
 			if err != nil {
 				return usageErrorf("starting the sandbox: %v", err)
 			}

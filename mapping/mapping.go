@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -238,29 +237,11 @@ func (p *parser) options(n *yaml.Node) {
 	}
 }
 
-// yamlKeys lists the yaml keys of the struct v points to.
-func yamlKeys(v any) []string {
-	t := reflect.TypeOf(v)
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if t.Kind() != reflect.Struct {
-		return nil
-	}
+// yamlKeys lists the option names a mapping may use.
+func yamlKeys(o providers.Options) []string {
 	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "-" {
-			continue
-		}
-		if name == "" {
-			name = strings.ToLower(f.Name)
-		}
-		keys = append(keys, name)
+	for _, f := range providers.OptionFields(o) {
+		keys = append(keys, f.Name)
 	}
 	return keys
 }

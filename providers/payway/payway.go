@@ -83,7 +83,7 @@ type Options struct {
 	// Atomic is the document's `atomic`: true (the server's default) applies
 	// all fields or none; false applies what it can and answers 207
 	// Multi-Status listing the rest. Nil leaves it to the server.
-	Atomic *bool `yaml:"atomic"`
+	Atomic *bool `yaml:"atomic" doc:"true (the server's default): all fields or none are applied, a broken one fails the row; false: what can be applied is, and the rest is listed (partial)"`
 }
 
 // Validate accepts every value: atomic is a bool or absent, which decoding
