@@ -37,6 +37,7 @@ type importFlags struct {
 	limit                         int
 	shard                         string
 	sandbox, noProgress, payloads bool
+	allowHTTP                     bool
 	maxFailures, summaryJSON      string
 }
 
@@ -74,6 +75,7 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	fl.IntVar(&f.limit, "limit", 0, "only the first `N` data rows (default: all)")
 	fl.StringVar(&f.shard, "shard", "0/1", "only rows whose index mod N = I, as `I/N` (to split one file across machines)")
 	fl.BoolVar(&f.sandbox, "sandbox", false, "start the built-in fake of the mapping's provider in-process on loopback and send there")
+	fl.BoolVar(&f.allowHTTP, "allow-http", false, "allow a plain http:// base URL to a host that is not loopback (credentials and data travel unencrypted)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (default: a bar when stderr is a terminal)")
 	fl.BoolVar(&f.payloads, "payloads", false, "add a Payload column: the exact request body of each row, secrets masked")
 	fl.StringVar(&f.maxFailures, "max-failures", "", "stop after `N` failed rows, or N% once 100 rows are done (like 10%)")
@@ -83,7 +85,7 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	if dryRun {
 		// A dry run sends nothing: the sending flags would be ignored, so
 		// they are not offered.
-		for _, name := range []string{"concurrency", "rate", "burst", "retries", "timeout", "base-url", "journal", "resume", "sandbox", "max-failures"} {
+		for _, name := range []string{"concurrency", "rate", "burst", "retries", "timeout", "base-url", "journal", "resume", "sandbox", "max-failures", "allow-http"} {
 			_ = fl.MarkHidden(name)
 		}
 	}
@@ -208,6 +210,9 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		if err != nil {
 			return usageErrorf("base URL %q: %v", base, err)
 		}
+		if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) && !f.allowHTTP {
+			return usageErrorf("base URL %s is plain http: the credentials and every account's data would cross the network unencrypted; use https, or pass --allow-http if this is really meant (a proxy on a trusted network)", u.Redacted())
+		}
 		ex = &providers.Exchange{
 			Provider: prov,
 			Client:   &http.Client{Transport: newTransport(f.concurrency)},
@@ -243,6 +248,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	}
 	bar := e.newProgress(f, s, dryRun)
 	opts.Progress = bar.row
+	opts.Abandon = e.abandon
 
 	res, runErr := importer.Run(ctx, plan, in, rep, ex, opts)
 	bar.finish()
@@ -259,11 +265,14 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		Total:    res.Total,
 		Stopped:  stoppedReason(ctx, res, runErr),
 	}
-	closeErr := rep.Close(sum)
+	// The journal first: once the report says a row is done, the journal
+	// must already be on disk to say so to a resumed run.
+	var closeErr error
 	if opts.Journal != nil {
-		if jerr := opts.Journal.Close(); jerr != nil && closeErr == nil {
-			closeErr = jerr
-		}
+		closeErr = opts.Journal.Close()
+	}
+	if rerr := rep.Close(sum); rerr != nil && closeErr == nil {
+		closeErr = rerr
 	}
 	if f.summaryJSON != "" {
 		if err := writeSummaryJSON(f.summaryJSON, sum); err != nil && closeErr == nil {
@@ -320,6 +329,16 @@ func (e *env) printSummary(s *reports.Summary) {
 		fmt.Fprintf(e.stdout, "stopped early: %s\n", s.Stopped)
 	}
 	fmt.Fprintf(e.stdout, "report: %s\n", s.Output)
+}
+
+// isLoopbackHost reports whether host is this machine: "localhost" or a
+// loopback IP.
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // newTransport sizes the idle pool to the concurrency, so every request in

@@ -21,12 +21,17 @@ type env struct {
 	registry       *providers.Registry
 	// isTerminal reports whether stderr is a terminal (for the progress bar).
 	isTerminal func() bool
+	// abandon is closed on a second interrupt: requests in flight are given
+	// up rather than waited for.
+	abandon <-chan struct{}
 }
 
 // Main runs acctimport with args (without the program name) and returns the
-// exit status. ctx is cancelled on SIGINT/SIGTERM.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, registry: all.Registry, isTerminal: func() bool { return stderrIsTerminal(stderr) }}
+// exit status. ctx is cancelled on the first SIGINT/SIGTERM (stop reading,
+// let requests in flight finish); abandon is closed on the second (give
+// them up). Either way the report and journal are written.
+func Main(ctx context.Context, abandon <-chan struct{}, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr, getenv: os.Getenv, registry: all.Registry, isTerminal: func() bool { return stderrIsTerminal(stderr) }, abandon: abandon}
 	return e.main(ctx, args)
 }
 

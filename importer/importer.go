@@ -37,6 +37,10 @@ type Options struct {
 	// Backoff returns the wait before retry n (1-based); nil means
 	// exponential backoff with full jitter from 500 ms, capped at 30 s.
 	Backoff func(n int) time.Duration
+	// Abandon, when closed, cancels the requests in flight (a second
+	// Ctrl-C): their rows are reported failed with an unknown outcome, and
+	// the journal does not count them as done, so --resume sends them again.
+	Abandon <-chan struct{}
 }
 
 // Result is what a run did.
@@ -98,6 +102,22 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	stopCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	r.stop = stop
+	// inFlight is what attempts run under: not cancelled by ctx, only by
+	// Abandon.
+	inFlight, abandon := context.WithCancel(context.WithoutCancel(ctx))
+	defer abandon()
+	r.inFlight = inFlight
+	if opts.Abandon != nil {
+		stopWatching := make(chan struct{})
+		defer close(stopWatching)
+		go func() {
+			select {
+			case <-opts.Abandon:
+				abandon()
+			case <-stopWatching:
+			}
+		}()
+	}
 
 	writeErr := make(chan error, 1)
 	go func() { writeErr <- r.write(out) }()
@@ -130,8 +150,11 @@ type run struct {
 	results chan *item
 	slots   chan struct{}
 	stop    context.CancelCauseFunc
-	secret  []bool
-	res     *Result // written only by the writer goroutine until Run returns
+	// inFlight carries the requests on the wire: an interrupt does not cut
+	// them short, only Abandon does.
+	inFlight context.Context
+	secret   []bool
+	res      *Result // written only by the writer goroutine until Run returns
 
 	keys map[string]*item // the latest row per account key; the reader's alone
 	// failures is counted by the writer, which is the one place that sees
@@ -302,7 +325,7 @@ func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string
 	// Attempts are not cancelled by ctx: once a request is on the wire it is
 	// allowed to finish (bounded by the exchange's timeout), so that its
 	// outcome is known and reported. ctx only stops further attempts.
-	sendCtx := context.WithoutCancel(ctx)
+	sendCtx := r.inFlight
 	var lastErr error
 	for attempt := 1; ; attempt++ {
 		if r.opts.Limiter != nil {
@@ -318,6 +341,12 @@ func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string
 		res, err := r.ex.Do(sendCtx, req)
 		lastErr = err
 		it.row.Attempts = attempt
+		if err != nil && sendCtx.Err() != nil {
+			// Not recorded in the journal: its outcome is unknown, so a
+			// resumed run must send it again.
+			r.finish(it, reports.StatusFailed, withNote("abandoned in flight by a second interrupt: whether the server applied it is unknown; --resume sends it again", note))
+			return
+		}
 		if err == nil {
 			status := reports.StatusOK
 			switch res.Outcome {
