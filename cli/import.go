@@ -172,6 +172,9 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if same, _ := sameFile(out, f.input); same {
 		return usageErrorf("--output %s is the input file; choose another name", out)
 	}
+	if err := reports.CheckPath(out); err != nil {
+		return usageError(err)
+	}
 
 	opts := importer.Options{
 		DryRun:      dryRun,

@@ -84,6 +84,9 @@ type Writer interface {
 // columns of Results and the Failed rows, so that Failed can be fed back with
 // the same mapping. Nothing appears at path until Close succeeds.
 func Create(path string, header []string, opts Options) (Writer, error) {
+	if err := CheckPath(path); err != nil {
+		return nil, err
+	}
 	// Each case returns its own nil on error: a nil *xlsxWriter in a Writer
 	// would be a non-nil interface.
 	switch ext := strings.ToLower(filepath.Ext(path)); ext {
@@ -99,8 +102,18 @@ func Create(path string, header []string, opts Options) (Writer, error) {
 			return nil, err
 		}
 		return w, nil
+	}
+	panic("unreachable: CheckPath accepted " + path)
+}
+
+// CheckPath reports whether a report can be written in path's format, so a
+// run can refuse a wrong name before it opens anything else.
+func CheckPath(path string) error {
+	switch ext := strings.ToLower(filepath.Ext(path)); ext {
+	case ".xlsx", ".csv":
+		return nil
 	default:
-		return nil, fmt.Errorf("report %s: unsupported format %q: the output must end in .xlsx or .csv", path, ext)
+		return fmt.Errorf("report %s: unsupported format %q: the output must end in .xlsx or .csv", path, ext)
 	}
 }
 
