@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -135,6 +137,10 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 		return r.res, &StopError{Reason: fmt.Sprintf("reading the input: %v", readErr)}
 	}
 	if cause := context.Cause(stopCtx); cause != nil && !errors.Is(cause, context.Canceled) {
+		var se *StopError
+		if errors.As(cause, &se) {
+			r.res.Stopped = se.Reason
+		}
 		return r.res, cause
 	}
 	if err := ctx.Err(); err != nil {
@@ -157,9 +163,11 @@ type run struct {
 	res      *Result // written only by the writer goroutine until Run returns
 
 	keys map[string]*item // the latest row per account key; the reader's alone
-	// failures is counted by the writer, which is the one place that sees
-	// every row's final status in order.
-	failures int
+	// finished and failed count rows as they end, in any order, so that
+	// --max-failures stops sending at once rather than when the in-order
+	// writer catches up.
+	finished, failed atomic.Int64
+	maxOnce          sync.Once
 }
 
 // read streams the input, builds each row and hands it to a sender, until
@@ -429,6 +437,15 @@ func (r *run) record(it *item, status reports.Status, msg string) {
 func (r *run) finish(it *item, status reports.Status, msg string) {
 	it.row.Status = status
 	it.row.Message = msg
+	done, failed := r.finished.Add(1), r.failed.Load()
+	if status == reports.StatusFailed {
+		failed = r.failed.Add(1)
+	}
+	if r.opts.MaxFailures.Reached(int(failed), int(done)) {
+		r.maxOnce.Do(func() {
+			r.stop(&StopError{Reason: fmt.Sprintf("--max-failures %s reached (%d failed of %d rows)", r.opts.MaxFailures, failed, done)})
+		})
+	}
 	close(it.done)
 	r.results <- it
 }
@@ -460,19 +477,12 @@ func (r *run) write(out reports.Writer) error {
 	return werr
 }
 
-// count tallies a written row and applies --max-failures.
+// count tallies a written row.
 func (r *run) count(s reports.Status) {
 	r.res.Counts[s]++
 	r.res.Total++
 	if r.opts.Progress != nil {
 		r.opts.Progress(s)
-	}
-	if s == reports.StatusFailed {
-		r.failures++
-	}
-	if r.opts.MaxFailures.Reached(r.failures, r.res.Total) && r.res.Stopped == "" {
-		r.res.Stopped = fmt.Sprintf("--max-failures %s reached (%d failed of %d rows)", r.opts.MaxFailures, r.failures, r.res.Total)
-		r.stop(&StopError{Reason: r.res.Stopped})
 	}
 }
 

@@ -327,37 +327,93 @@ func (w *xlsxWriter) finish(s *Summary) error {
 	return nil
 }
 
+// statusColours are the chart's colours, the darker tones of the Status
+// column's fills, so a slice reads like the cells it counts.
+var statusColours = map[Status]string{
+	StatusOK: "63BE7B", StatusValid: "63BE7B", StatusPartial: "FFC000",
+	StatusFailed: "E0464B", StatusInvalid: "C0504D", StatusSkipped: "A6A6A6",
+}
+
+// writeSummary writes the Summary sheet: counts per status, the run's
+// facts, and a chart of the statuses. It is a few dozen cells, so it
+// uses the ordinary cell API, which (unlike a StreamWriter's sheet) Excel
+// draws charts on reliably.
 func (w *xlsxWriter) writeSummary(s *Summary) error {
+	const sheet = sheetSummary
 	items := summaryItems(s, w.tally, w.path)
-	sw, err := w.f.NewStreamWriter(sheetSummary)
-	if err != nil {
-		return err
-	}
 	widths := []int{len("Item"), len("Value")}
 	for _, it := range items {
 		widths[0] = max(widths[0], textWidth(it.Item))
 		widths[1] = max(widths[1], valueWidth(it.Value))
 	}
-	if err := setColWidths(sw, widths); err != nil {
-		return err
-	}
-	hdr := []any{
-		excelize.Cell{StyleID: w.style.header, Value: "Item"},
-		excelize.Cell{StyleID: w.style.header, Value: "Value"},
-	}
-	if err := sw.SetRow("A1", hdr); err != nil {
-		return err
-	}
-	for i, it := range items {
-		v := it.Value
-		if str, ok := v.(string); ok {
-			v = text(str)
-		}
-		if err := sw.SetRow("A"+strconv.Itoa(i+2), []any{text(it.Item), v}); err != nil {
+	for i, wd := range widths {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if err := w.f.SetColWidth(sheet, col, col, colWidth(wd)); err != nil {
 			return err
 		}
 	}
-	return sw.Flush()
+	if err := w.f.SetSheetRow(sheet, "A1", &[]any{"Item", "Value"}); err != nil {
+		return err
+	}
+	if err := w.f.SetCellStyle(sheet, "A1", "B1", w.style.header); err != nil {
+		return err
+	}
+	for i, it := range items {
+		row := strconv.Itoa(i + 2)
+		if err := w.f.SetCellStr(sheet, "A"+row, it.Item); err != nil {
+			return err
+		}
+		var err error
+		switch v := it.Value.(type) {
+		case string:
+			err = w.f.SetCellStr(sheet, "B"+row, v)
+		default:
+			err = w.f.SetCellValue(sheet, "B"+row, v)
+		}
+		if err != nil {
+			return err
+		}
+		if st := Status(it.Item); statusColours[st] != "" {
+			if err := w.f.SetCellStyle(sheet, "A"+row, "A"+row, w.style.status[st]); err != nil {
+				return err
+			}
+		}
+	}
+	return w.addStatusChart(items)
+}
+
+// addStatusChart draws the rows per status, each in its colour, beside the
+// Summary's table. The statuses are the table's first rows.
+func (w *xlsxWriter) addStatusChart(items []summaryItem) error {
+	points := make([]excelize.ChartDataPoint, 0, len(Statuses))
+	n := 0
+	for i, it := range items {
+		c, ok := statusColours[Status(it.Item)]
+		if !ok {
+			break
+		}
+		n = i + 1
+		points = append(points, excelize.ChartDataPoint{Index: i, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c}}})
+	}
+	if n == 0 {
+		return nil
+	}
+	last := strconv.Itoa(n + 1)
+	// A pie, because excelize colours single data points only in pies, and
+	// a share of the whole is what a reader of the outcome wants first.
+	return w.f.AddChart(sheetSummary, "D2", &excelize.Chart{
+		Type: excelize.Pie,
+		Series: []excelize.ChartSeries{{
+			Name:       "Summary!$B$1",
+			Categories: "Summary!$A$2:$A$" + last,
+			Values:     "Summary!$B$2:$B$" + last,
+			DataPoint:  points,
+		}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Rows by status"}}},
+		Legend:    excelize.ChartLegend{Position: "right"},
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		Dimension: excelize.ChartDimension{Width: 480, Height: 300},
+	})
 }
 
 // abort drops everything: the temporary output and excelize's temp files.

@@ -250,6 +250,23 @@ func TestXLSXFormatting(t *testing.T) {
 	writeReport(t, path, Options{}, sampleRows(), sampleSummary())
 	f := openXLSX(t, path)
 
+	t.Run("summary chart", func(t *testing.T) {
+		if xml := sheetXML(t, path, 3); !strings.Contains(xml, "<drawing r:id=") {
+			t.Error("the Summary sheet has no drawing")
+		}
+		chart := zipPart(t, path, "xl/charts/chart1.xml")
+		for _, want := range []string{"<pieChart>", "Summary!$A$2:$A$7", "Summary!$B$2:$B$7", "Rows by status", `<dPt><idx val="5"></idx>`, "63BE7B", "E0464B"} {
+			if !strings.Contains(chart, want) {
+				t.Errorf("chart1.xml lacks %s", want)
+			}
+		}
+		for i, st := range Statuses {
+			if v, _ := f.GetCellValue("Summary", "A"+strconv.Itoa(i+2)); v != string(st) {
+				t.Errorf("Summary!A%d = %q, want %q", i+2, v, st)
+			}
+		}
+	})
+
 	t.Run("status colours", func(t *testing.T) {
 		for cell, want := range map[string]string{
 			"B2": "C6EFCE", "B3": "FFEB9C", "B4": "FFC7CE", "B5": "FFC7CE", "B6": "E7E6E6", "B8": "C6EFCE",
@@ -327,7 +344,7 @@ func TestXLSXFormatting(t *testing.T) {
 	t.Run("column widths", func(t *testing.T) {
 		for n := 1; n <= 3; n++ {
 			xml := sheetXML(t, path, n)
-			cols := regexp.MustCompile(`<col min="(\d+)"`).FindAllStringSubmatch(xml, -1)
+			cols := regexp.MustCompile(`<col[^>]* min="(\d+)"`).FindAllStringSubmatch(xml, -1)
 			for i, c := range cols {
 				if c[1] != strconv.Itoa(i+1) {
 					t.Fatalf("sheet%d.xml: <col> %d has min=%s: columns must be in ascending order", n, i+1, c[1])
@@ -384,12 +401,17 @@ func checkComments(t *testing.T, f *excelize.File, sheet string, want map[string
 // sheetXML returns the raw XML of worksheet n (1-based).
 func sheetXML(t *testing.T, path string, n int) string {
 	t.Helper()
+	return zipPart(t, path, "xl/worksheets/sheet"+strconv.Itoa(n)+".xml")
+}
+
+func zipPart(t *testing.T, path, name string) string {
+	t.Helper()
 	zr, err := zip.OpenReader(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer zr.Close()
-	rc, err := zr.Open("xl/worksheets/sheet" + strconv.Itoa(n) + ".xml")
+	rc, err := zr.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,275 @@
+// Package fairwarning is acctimport's provider for FairWarning Software's
+// user update API: POST /v1.1.1/user/update with the headers public-key and
+// private-key, as documented in seeds/002_83966382ae56319f.txt and the
+// vendor's request-headers page.
+//
+// It promises that every documented user, address and mailing-list field is
+// in the table with its documented type and requirement (user_pass as a
+// SHA-1 digest, masked in every report; phone numbers as XXX-XXX-XXXX); that
+// a payload is sent as JSON, or as XML when the mapping says
+// `options: {format: xml}`, with a Content-Type that tells the server both
+// the body's format and the answer's; that an answer is read in whichever of
+// the two formats it arrives, for successes and for the documented error
+// bodies alike, and counts as ok only when it is the documented user
+// details; and that its Fake enforces the same document in both formats,
+// including that an e-mail address, being a login, belongs to one user only.
+package fairwarning
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/acctimport/acctimport/providers"
+)
+
+const (
+	// PublicKeyEnv and PrivateKeyEnv hold the API keys, sent as the
+	// headers public-key and private-key.
+	PublicKeyEnv  = "FWS_PUBLIC_KEY"
+	PrivateKeyEnv = "FWS_PRIVATE_KEY"
+	// Path is the update method. The document's method table says GET, but
+	// its request examples are bodies labelled POST: POST is sent.
+	Path = "/v1.1.1/user/update"
+	// BaseURL is the document's host.
+	BaseURL = "https://api.fairwarningsoftware.com"
+
+	// The header names, as the vendor writes them.
+	publicKeyHeader  = "public-key"
+	privateKeyHeader = "private-key"
+
+	jsonType = "application/json"
+	xmlType  = "application/xml"
+)
+
+// Formats a mapping may choose in `options: {format: ...}`.
+const (
+	FormatJSON = "json"
+	FormatXML  = "xml"
+)
+
+// Provider is the FairWarning user API. It holds no state: options,
+// credentials and base URL come with each call.
+type Provider struct{}
+
+var _ providers.Provider = Provider{}
+
+// Info describes the API for the registry and `acctimport providers
+// fairwarning`.
+func (Provider) Info() providers.Info {
+	return providers.Info{
+		Name:     "fairwarning",
+		Title:    "FairWarning Software: update a user (JSON or XML)",
+		Document: "002_83966382ae56319f.txt",
+		BaseURL:  BaseURL,
+		Method:   http.MethodPost,
+		Path:     Path,
+		Credentials: []providers.Credential{
+			{Env: PublicKeyEnv, Description: "FairWarning public API key, sent as the header public-key", Check: checkKey},
+			{Env: PrivateKeyEnv, Description: "FairWarning private API key, sent as the header private-key", Check: checkKey},
+		},
+		Key: "user_id",
+	}
+}
+
+// checkKey catches a key pasted with its header name or with white space in
+// it, which would otherwise show up only as a 401 on the first row.
+func checkKey(v string) error {
+	lower := strings.ToLower(v)
+	if strings.HasPrefix(lower, publicKeyHeader+":") || strings.HasPrefix(lower, privateKeyHeader+":") {
+		return errors.New("holds the header name; set it to the key alone")
+	}
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return errors.New("contains white space or control characters; a key is one word")
+		}
+	}
+	return nil
+}
+
+// Table returns the documented fields, built once.
+func (Provider) Table() *providers.Table { return table }
+
+// Options are FairWarning's knobs in a mapping's `options:`.
+type Options struct {
+	// Format is the body's format: "json" (the default, also when empty) or
+	// "xml".
+	Format string `yaml:"format"`
+}
+
+// Validate accepts json, xml or nothing, in any case.
+func (o *Options) Validate() error {
+	switch strings.ToLower(strings.TrimSpace(o.Format)) {
+	case "", FormatJSON, FormatXML:
+		return nil
+	}
+	return fmt.Errorf("format %q is not json or xml", o.Format)
+}
+
+// XML reports whether requests are sent as XML.
+func (o *Options) XML() bool {
+	return o != nil && strings.EqualFold(strings.TrimSpace(o.Format), FormatXML)
+}
+
+// NewOptions returns options with nothing set: JSON.
+func (Provider) NewOptions() providers.Options { return &Options{} }
+
+func optionsOf(opts providers.Options) (*Options, error) {
+	switch o := opts.(type) {
+	case nil:
+		return nil, nil
+	case *Options:
+		return o, nil
+	}
+	return nil, fmt.Errorf("fairwarning: options of type %T, want *fairwarning.Options", opts)
+}
+
+// Encode makes the POST request for one payload, as JSON or as XML (see
+// xml.go for the XML form of addresses and mailing lists).
+func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
+	o, err := optionsOf(opts)
+	if err != nil {
+		return nil, err
+	}
+	req := &providers.Request{Method: http.MethodPost, Path: Path, ContentType: jsonType}
+	if o.XML() {
+		req.ContentType = xmlType
+		req.Body, err = encodeXML(payload)
+	} else {
+		req.Body, err = marshal(payload)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("fairwarning: encoding the payload: %w", err)
+	}
+	return req, nil
+}
+
+// marshal is json.Marshal without HTML escaping: "Smith & Sons" stays
+// readable in the --payloads column, and the JSON means the same.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Authorize adds the two key headers; a missing key leaves its header out,
+// which the API answers with 403 "API keys are missing.".
+func (Provider) Authorize(r *http.Request, c providers.Credentials) {
+	if k := c[PublicKeyEnv].Reveal(); k != "" {
+		r.Header.Set(publicKeyHeader, k)
+	}
+	if k := c[PrivateKeyEnv].Reveal(); k != "" {
+		r.Header.Set(privateKeyHeader, k)
+	}
+}
+
+// Read decides a row's outcome. The answer's format is its Content-Type's
+// (the server answers in the request's format), or, without a usable one,
+// what the body looks like. A non-2xx carries {"error": ...} or
+// <response><error>...</error></response>. A 2xx is ok when it is the
+// documented user details; a 2xx with an error in it, or one that is not
+// the documented answer at all (an empty body, a proxy's page), is failed:
+// nothing says the user was updated, and the update is safe to send again.
+func (Provider) Read(status int, header http.Header, body []byte, _ providers.Options) providers.Answer {
+	a := readAnswer(header.Get("Content-Type"), body)
+	if status < 200 || status > 299 {
+		msg := a.err
+		if msg == "" {
+			msg = providers.ErrorMessage(body)
+		}
+		return providers.Answer{Outcome: providers.Failed, Message: msg}
+	}
+	switch {
+	case a.err != "":
+		return providers.Answer{Outcome: providers.Failed, Message: a.err}
+	case a.userID:
+		return providers.Answer{Outcome: providers.OK}
+	}
+	return providers.Answer{Outcome: providers.Failed, Message: unconfirmed(status, body)}
+}
+
+// answer is what Read found in a body.
+type answer struct {
+	err    string // the answer's error message
+	userID bool   // it holds the user details (a user_id)
+}
+
+func readAnswer(contentType string, body []byte) answer {
+	asXML := false
+	mt, _, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == xmlType || mt == "text/xml" || strings.HasSuffix(mt, "+xml"):
+		asXML = true
+	case mt == jsonType || strings.HasSuffix(mt, "+json"):
+	default:
+		asXML = bytes.HasPrefix(bytes.TrimSpace(body), []byte("<"))
+	}
+	if asXML {
+		root, err := parseXML(body)
+		if err != nil || root.name != "response" {
+			return answer{}
+		}
+		a := answer{userID: root.child("user_id") != nil}
+		if e := root.child("error"); e != nil {
+			a.err = clean(e.text)
+			if a.err == "" {
+				a.err = "the answer has an empty error"
+			}
+		}
+		return a
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
+		return answer{}
+	}
+	var a answer
+	if raw, ok := obj["user_id"]; ok && string(raw) != "null" {
+		a.userID = true
+	}
+	if raw, ok := obj["error"]; ok {
+		var v any
+		_ = json.Unmarshal(raw, &v)
+		a.err = providers.ErrorMessage(raw)
+		if s, ok := v.(string); ok {
+			a.err = clean(s)
+		}
+		if a.err == "" {
+			a.err = "the answer has an empty error"
+		}
+	}
+	return a
+}
+
+// maxMessage bounds an error message taken from an answer, as
+// providers.ErrorMessage does.
+const maxMessage = 500
+
+// clean folds white space (XML answers are often indented) and bounds the
+// length.
+func clean(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > maxMessage {
+		s = string(r[:maxMessage]) + "…"
+	}
+	return s
+}
+
+func unconfirmed(status int, body []byte) string {
+	msg := fmt.Sprintf("HTTP %d but the answer is not FairWarning's user details, so the update is not confirmed", status)
+	if m := providers.ErrorMessage(body); m != "" {
+		const max = 120
+		if r := []rune(m); len(r) > max {
+			m = string(r[:max]) + "…"
+		}
+		msg += ": " + m
+	}
+	return msg
+}

@@ -1,0 +1,224 @@
+// Package finerworks is acctimport's provider for the FinerWorks "Update User
+// Profile" API: PUT /v3/update_user with the headers web_api_key and app_key,
+// as documented in seeds/000_7e852f32ba466839.txt.
+//
+// It promises that every field of the document's body is in the table
+// (logo_url too, which only the example body shows), with account_key
+// required so that a batch never updates the app key's own account row after
+// row; that logo_data and portrait_data are JPEG files sent as base64 in the
+// JSON, exactly as the document's "QEA=" shows; that an answer is ok only
+// when it is a 2xx AND the document's status.success is true, because
+// FinerWorks reports failures in an HTTP 200 too; and that its Fake enforces
+// the same document, including a billing address whose zip code must match
+// its country, the mismatch the document warns about.
+package finerworks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/acctimport/acctimport/providers"
+)
+
+const (
+	// WebAPIKeyEnv holds the value of the web_api_key header.
+	WebAPIKeyEnv = "FINERWORKS_WEB_API_KEY"
+	// AppKeyEnv holds the value of the app_key header.
+	AppKeyEnv = "FINERWORKS_APP_KEY"
+	// BaseURL is the document's production host.
+	BaseURL = "https://api.finerworks.com"
+	// Path is the endpoint.
+	Path = "/v3/update_user"
+
+	// The header names exactly as the document's examples spell them.
+	webAPIKeyHeader = "web_api_key"
+	appKeyHeader    = "app_key"
+)
+
+// Provider is the FinerWorks update-user API. It holds no state: options,
+// credentials and base URL come with each call.
+type Provider struct{}
+
+var _ providers.Provider = Provider{}
+
+// Info describes the API for the registry and `acctimport providers finerworks`.
+func (Provider) Info() providers.Info {
+	return providers.Info{
+		Name:     "finerworks",
+		Title:    "FinerWorks: update a user's profile (billing and business address, logo, portrait)",
+		Document: "000_7e852f32ba466839.txt",
+		BaseURL:  BaseURL,
+		Method:   http.MethodPut,
+		Path:     Path,
+		Credentials: []providers.Credential{
+			{
+				Env:         WebAPIKeyEnv,
+				Description: "FinerWorks web API key, sent as the web_api_key header",
+				Check:       checkKey("my-web-api-key-goes-here"),
+				Sample:      "fw-web-",
+			},
+			{
+				Env:         AppKeyEnv,
+				Description: "FinerWorks app key, sent as the app_key header; updating other accounts than its own needs an app key with that permission",
+				Check:       checkKey("my-app-key-goes-here"),
+				Sample:      "fw-app-",
+			},
+		},
+		Key: "account_key",
+	}
+}
+
+// checkKey catches what would otherwise surface only as a 401 on the first
+// row, or as a header that cannot be sent: the document's placeholder copied
+// as it is, and white space inside a key.
+func checkKey(placeholder string) func(string) error {
+	return func(v string) error {
+		if strings.EqualFold(v, placeholder) {
+			return fmt.Errorf("is the document's placeholder %q; set it to your own key", placeholder)
+		}
+		for _, r := range v {
+			if r <= ' ' || r == 0x7f {
+				return errors.New("contains white space or control characters; a key is one word")
+			}
+		}
+		return nil
+	}
+}
+
+// Table returns the documented fields. It is built once, at package
+// initialisation, so its regexes are compiled once.
+func (Provider) Table() *providers.Table { return table }
+
+// Options are FinerWorks' knobs in a mapping's `options:`: the API has none,
+// so a mapping's options must be empty.
+type Options struct{}
+
+// Validate accepts the only value there is.
+func (*Options) Validate() error { return nil }
+
+// NewOptions returns the empty options.
+func (Provider) NewOptions() providers.Options { return &Options{} }
+
+func checkOptions(opts providers.Options) error {
+	switch opts.(type) {
+	case nil, *Options:
+		return nil
+	}
+	return fmt.Errorf("finerworks: options of type %T, want *finerworks.Options", opts)
+}
+
+// Encode makes the PUT request for one payload: the payload as a JSON
+// object. File fields arrive as []byte, which encoding/json writes as base64,
+// the document's "QEA=".
+func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
+	if err := checkOptions(opts); err != nil {
+		return nil, err
+	}
+	b, err := marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("finerworks: encoding the payload: %w", err)
+	}
+	return &providers.Request{
+		Method:      http.MethodPut,
+		Path:        Path,
+		ContentType: "application/json",
+		Body:        b,
+	}, nil
+}
+
+// marshal is json.Marshal without HTML escaping: "Happy Little Trees & Co"
+// stays readable in the --payloads column, and the JSON means the same.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Authorize adds both keys. The header names are set as the document spells
+// them, in lower case with underscores (http.Header.Set would send
+// "Web_api_key"); header names are case-insensitive, but there is no reason
+// to differ from the document.
+func (Provider) Authorize(r *http.Request, c providers.Credentials) {
+	if v := c[WebAPIKeyEnv].Reveal(); v != "" {
+		r.Header[webAPIKeyHeader] = []string{v}
+	}
+	if v := c[AppKeyEnv].Reveal(); v != "" {
+		r.Header[appKeyHeader] = []string{v}
+	}
+}
+
+// answer is the document's response. Only status decides the outcome;
+// user_account (the account as it now is) is not needed.
+type answer struct {
+	Status *answerStatus `json:"status"`
+}
+
+// answerStatus is the document's response_status. status_code and debug are
+// kept loosely typed: they only ever feed a message.
+type answerStatus struct {
+	Success    *bool  `json:"success"`
+	StatusCode any    `json:"status_code"`
+	Message    string `json:"message"`
+}
+
+// Read decides a row's outcome. A 2xx is ok only when it is the documented
+// answer with status.success true: FinerWorks answers some failures with an
+// HTTP 200 and status.success false, and its status.message is the row's
+// message. A 2xx that is not that JSON (a proxy's page, an empty body) is
+// failed, because nothing says the update happened, and a PUT is safe to
+// send again. A non-2xx's message is status.message when there is one, else
+// the start of the body.
+func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
+	var a answer
+	jsonErr := json.Unmarshal(body, &a)
+	if status < 200 || status > 299 {
+		if jsonErr == nil && a.Status != nil && strings.TrimSpace(a.Status.Message) != "" {
+			return providers.Answer{Outcome: providers.Failed, Message: clip(strings.TrimSpace(a.Status.Message), maxMessage)}
+		}
+		return providers.Answer{Outcome: providers.Failed, Message: clip(providers.ErrorMessage(body), maxShort)}
+	}
+	if jsonErr != nil || a.Status == nil || a.Status.Success == nil {
+		return providers.Answer{Outcome: providers.Failed, Message: unreadable(status, body)}
+	}
+	if !*a.Status.Success {
+		msg := strings.TrimSpace(a.Status.Message)
+		if msg == "" {
+			msg = "status.success is false and status.message is empty"
+			if a.Status.StatusCode != nil {
+				msg += fmt.Sprintf(" (status_code %v)", a.Status.StatusCode)
+			}
+		}
+		return providers.Answer{Outcome: providers.Failed, Message: clip(msg, maxMessage)}
+	}
+	return providers.Answer{Outcome: providers.OK}
+}
+
+const (
+	maxMessage = 500 // a server's own message, as the shared exchange clips it
+	maxShort   = 120 // a body that is not FinerWorks' JSON: enough to recognise it
+)
+
+func unreadable(status int, body []byte) string {
+	msg := fmt.Sprintf("unreadable answer: HTTP %d but not FinerWorks' JSON with status.success, so the update is not confirmed", status)
+	if m := providers.ErrorMessage(body); m != "" {
+		msg += ": " + clip(m, maxShort)
+	}
+	return msg
+}
+
+// clip shortens s to at most n characters, marking the cut.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n]) + "…"
+}
