@@ -220,11 +220,17 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 			continue
 		}
 		if r.opts.DryRun {
+			// Encoded even when nobody asked to see it: a row the provider
+			// cannot encode (a name XML cannot carry) is invalid, and a dry
+			// run must say so rather than let the real run find out.
+			body, err := r.encode(built.Payload, false)
+			if err != nil {
+				r.finish(it, reports.StatusInvalid, err.Error())
+				continue
+			}
 			if r.opts.Payloads {
-				body, err := r.encode(built.Payload, true)
-				if err != nil {
-					r.finish(it, reports.StatusInvalid, err.Error())
-					continue
+				if r.plan.HasSecrets() {
+					body, _ = r.encode(built.Payload, true)
 				}
 				it.row.Payload = string(body)
 			}

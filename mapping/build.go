@@ -26,6 +26,15 @@ type Issue struct {
 	Rule   string // "mobile_phone_number must match ^[0-9]{10}$"
 }
 
+func (r *Row) hasIssue(field string) bool {
+	for _, is := range r.Issues {
+		if is.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Valid reports whether the row may be sent.
 func (r *Row) Valid() bool { return len(r.Issues) == 0 }
 
@@ -78,11 +87,56 @@ func (p *Plan) Build(cells []string) Row {
 		}
 		put(row.Payload, st.path, v)
 	}
+	p.dropConstantOnly(row.Payload)
 	p.checkMembers(&row)
 	if p.hasArrays {
 		compact(row.Payload)
 	}
 	return row
+}
+
+// dropConstantOnly removes the objects that hold nothing but the mapping's
+// constants: "addresses[1].address_type: {value: 2}" describes the shipping
+// address a row may have, and a row without one must not send a shipping
+// address made of that constant alone.
+func (p *Plan) dropConstantOnly(payload map[string]any) {
+	for i := range p.constObjects {
+		co := &p.constObjects[i]
+		filled := false
+		for _, c := range co.columns {
+			if lookup(payload, c) != nil {
+				filled = true
+				break
+			}
+		}
+		if !filled {
+			remove(payload, co.path)
+		}
+	}
+}
+
+// remove takes the value at path out of obj: a member is deleted, an array
+// element is set to nil for compact to drop.
+func remove(obj map[string]any, path []pathPart) {
+	if len(path) == 0 {
+		return
+	}
+	parent := obj
+	if len(path) > 1 {
+		m, ok := lookup(obj, path[:len(path)-1]).(map[string]any)
+		if !ok {
+			return
+		}
+		parent = m
+	}
+	last := path[len(path)-1]
+	if last.index < 0 {
+		delete(parent, last.name)
+		return
+	}
+	if arr, ok := parent[last.name].([]any); ok && last.index < len(arr) {
+		arr[last.index] = nil
+	}
 }
 
 // checkMembers enforces members that are required whenever their object is
@@ -93,6 +147,9 @@ func (p *Plan) checkMembers(row *Row) {
 		mc := &p.members[i]
 		if lookup(row.Payload, mc.objPath) == nil || lookup(row.Payload, mc.memberPath) != nil {
 			continue
+		}
+		if row.hasIssue(mc.member) {
+			continue // its value broke a rule, which says more than "required"
 		}
 		row.Issues = append(row.Issues, Issue{Column: mc.column, Field: mc.member, Rule: mc.member + " is required when " + mc.obj + " is sent"})
 	}
@@ -309,6 +366,10 @@ func compact(v any) {
 					compact(x)
 					out = append(out, x)
 				}
+			}
+			if len(out) == 0 {
+				delete(m, k) // nothing left to send, not an empty list
+				continue
 			}
 			m[k] = out
 		case map[string]any:

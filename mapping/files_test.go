@@ -2,6 +2,7 @@ package mapping
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,5 +91,57 @@ func TestNameSetField(t *testing.T) {
 	}
 	if row := p.Build([]string{"ab12", " ; "}); row.Payload["lists"] != nil {
 		t.Errorf("blank list sent: %v", row.Payload)
+	}
+}
+
+// TestConstantOnlyObjectsDropped: an object filled from columns and
+// constants is sent only when one of its columns has a value.
+func TestConstantOnlyObjectsDropped(t *testing.T) {
+	m := mustParse(t, `provider: test
+fields:
+  id: ID
+  address.street: {value: Main street}
+  address.city: City
+  addresses[0].zip: Zip1
+  addresses[1].zip: Zip2
+  addresses[1].city: {value: Shipping}
+`)
+	p, err := m.Compile([]string{"ID", "City", "Zip1", "Zip2"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		cells []string
+		want  string
+	}{
+		{[]string{"ab12", "Oslo", "111", "222"}, `{"address":{"city":"Oslo","street":"Main street"},"addresses":[{"zip":"111"},{"city":"Shipping","zip":"222"}],"id":"ab12"}`},
+		{[]string{"ab12", "", "111", ""}, `{"addresses":[{"zip":"111"}],"id":"ab12"}`},
+		{[]string{"ab12", "", "", ""}, `{"id":"ab12"}`},
+		{[]string{"ab12", "", "", "222"}, `{"addresses":[{"city":"Shipping","zip":"222"}],"id":"ab12"}`},
+	}
+	for _, tc := range tests {
+		row := p.Build(tc.cells)
+		if !row.Valid() {
+			t.Errorf("%q: %s", tc.cells, p.Message(&row))
+			continue
+		}
+		b, _ := json.Marshal(row.Payload)
+		if string(b) != tc.want {
+			t.Errorf("%q: %s, want %s", tc.cells, b, tc.want)
+		}
+	}
+}
+
+// TestBrokenRequiredMemberReportedOnce: a required member whose value breaks
+// its rule is reported for the rule, not also as missing.
+func TestBrokenRequiredMemberReportedOnce(t *testing.T) {
+	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  address.street: {column: Street, transform: [digits]}\n  address.city: City\n")
+	p, err := m.Compile([]string{"ID", "Street", "City"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := p.Build([]string{"ab12", "no digits here", "Oslo"})
+	if len(row.Issues) != 1 || !strings.Contains(row.Issues[0].Rule, "has no digits") {
+		t.Errorf("issues %+v", row.Issues)
 	}
 }

@@ -19,7 +19,11 @@ type Plan struct {
 	// members are the members required whenever their object is sent,
 	// ordered by object and member, with their paths parsed once.
 	members   []memberCheck
-	keyStep   int    // index into steps of the account key; -1 when unmapped
+	// constObjects are object instances filled from columns and constants
+	// both: when none of their columns has a value, the constants alone are
+	// not worth sending, and the object is dropped.
+	constObjects []constObject
+	keyStep      int // index into steps of the account key; -1 when unmapped
 	secret    []bool // per input column: feeds a secret field
 	hasArrays bool   // some path has an index, so holes may need compacting
 	dir       string // the folder File cells are read from
@@ -168,7 +172,51 @@ func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
 		return nil, errors.Join(errs...)
 	}
 	p.prepareMembers()
+	p.prepareConstObjects()
 	return p, nil
+}
+
+// constObject is an object instance with constant members and the paths of
+// its members that come from columns.
+type constObject struct {
+	path    []pathPart
+	columns [][]pathPart
+}
+
+func (p *Plan) prepareConstObjects() {
+	type acc struct {
+		consts  int
+		columns [][]pathPart
+	}
+	byObj := map[string]*acc{}
+	var order []string
+	for _, st := range p.steps {
+		i := strings.LastIndexByte(st.fullPath, '.')
+		if i < 0 {
+			continue
+		}
+		obj := st.fullPath[:i]
+		a := byObj[obj]
+		if a == nil {
+			a = &acc{}
+			byObj[obj] = a
+			order = append(order, obj)
+		}
+		if st.column < 0 {
+			a.consts++
+		} else {
+			a.columns = append(a.columns, st.path)
+		}
+	}
+	for _, obj := range order {
+		if a := byObj[obj]; a.consts > 0 && len(a.columns) > 0 {
+			path, _ := parsePath(obj)
+			p.constObjects = append(p.constObjects, constObject{path: path, columns: a.columns})
+			if strings.Contains(obj, "[") {
+				p.hasArrays = true
+			}
+		}
+	}
 }
 
 func mappedInstance(fields []Source, path string) bool {

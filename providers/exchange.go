@@ -45,6 +45,7 @@ type APIError struct {
 	Status     int
 	Message    string
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
+	Permanent  bool          // the provider says no retry can help (see Answer)
 }
 
 func (e *APIError) Error() string {
@@ -107,6 +108,7 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 			Status:     resp.StatusCode,
 			Message:    msg,
 			RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now()),
+			Permanent:  ans.Permanent,
 		}
 	}
 	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg}, nil
@@ -160,6 +162,8 @@ func Retryable(err error) (bool, time.Duration) {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		switch {
+		case ae.Permanent:
+			return false, 0
 		case ae.Status == http.StatusRequestTimeout, ae.Status == http.StatusTooManyRequests:
 			return true, ae.RetryAfter
 		case ae.Status == http.StatusNotImplemented:

@@ -20,7 +20,8 @@ type Provider interface {
 	Encode(payload map[string]any, opts Options) (*Request, error)
 	// Authorize puts the credentials on a request.
 	Authorize(r *http.Request, c Credentials)
-	// Read interprets an answer. For a non-2xx status only Message is used.
+	// Read interprets an answer. For a non-2xx status only Message and
+	// Permanent are used.
 	Read(status int, header http.Header, body []byte, opts Options) Answer
 	// NewFake returns a fake of the API that enforces its document and
 	// accepts only c.
@@ -79,6 +80,10 @@ func (o Outcome) String() string {
 type Answer struct {
 	Outcome Outcome
 	Message string
+	// Permanent marks a 5xx answer that no retry can change: an API that
+	// reports its validation errors as 500 with a reason, as FairWarning
+	// documents. Retrying it would only spend the rate limit.
+	Permanent bool
 }
 
 // Fake is an in-process stand-in for a provider's API.

@@ -45,6 +45,7 @@ func TestRetryable(t *testing.T) {
 		{&APIError{Status: 408}, true, false},
 		{&APIError{Status: 429, RetryAfter: time.Second}, true, false},
 		{&APIError{Status: 500}, true, false},
+		{&APIError{Status: 500, Message: "email in use", Permanent: true}, false, false},
 		{&APIError{Status: 502}, true, false},
 		{&APIError{Status: 503}, true, false},
 		{&APIError{Status: 504}, true, false},

@@ -185,7 +185,12 @@ func (Provider) Read(status int, header http.Header, body []byte, _ providers.Op
 		if msg == "" {
 			msg = providers.ErrorMessage(body)
 		}
-		return providers.Answer{Outcome: providers.Failed, Message: msg}
+		// FairWarning answers its validation and business errors with a
+		// 500 and the documented {"error": ...}: a reason means the server
+		// looked at the request and refused it, so retrying cannot help. A
+		// 500 without one is an ordinary failure and is retried.
+		permanent := status == http.StatusInternalServerError && a.err != ""
+		return providers.Answer{Outcome: providers.Failed, Message: msg, Permanent: permanent}
 	}
 	switch {
 	case a.err != "":

@@ -372,6 +372,12 @@ func TestRead(t *testing.T) {
 			if n := len([]rune(a.Message)); n > 510 {
 				t.Errorf("message of %d characters", n)
 			}
+			// A 500 that gives its reason is the server refusing the
+			// request: not retried. One without a reason may be transient.
+			wantPermanent := tt.status == 500 && tt.msg != "" && strings.Contains(tt.body, "error")
+			if a.Permanent != wantPermanent {
+				t.Errorf("permanent %v, want %v", a.Permanent, wantPermanent)
+			}
 		})
 	}
 }
