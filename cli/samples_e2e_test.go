@@ -166,4 +166,3 @@ func sheetOfGolden(t *testing.T, name string) [][]string {
 	}
 	return rows
 }
-
