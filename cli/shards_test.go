@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// TestKubernetesJobShardsCoverEveryRow runs the arguments of
+// samples/kubernetes-job.yaml for every completion index, as Kubernetes
+// would (against the sandbox, on a generated file), and checks that the
+// shards' reports together hold every row of the input exactly once.
+func TestKubernetesJobShardsCoverEveryRow(t *testing.T) {
+	b, err := os.ReadFile("../samples/kubernetes-job.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var job struct {
+		Spec struct {
+			CompletionMode string `yaml:"completionMode"`
+			Completions    int    `yaml:"completions"`
+			Template       struct {
+				Spec struct {
+					Containers []struct {
+						Args []string `yaml:"args"`
+					} `yaml:"containers"`
+				} `yaml:"spec"`
+			} `yaml:"template"`
+		} `yaml:"spec"`
+	}
+	if err := yaml.Unmarshal(b, &job); err != nil {
+		t.Fatal(err)
+	}
+	n := job.Spec.Completions
+	if job.Spec.CompletionMode != "Indexed" || n < 2 || len(job.Spec.Template.Spec.Containers) != 1 {
+		t.Fatalf("not an Indexed Job of several completions: %+v", job.Spec)
+	}
+	args := job.Spec.Template.Spec.Containers[0].Args
+	if !containsArg(args, "--shard=$(JOB_COMPLETION_INDEX)/"+strconv.Itoa(n)) {
+		t.Fatalf("the job's --shard does not split into its %d completions: %q", n, args)
+	}
+
+	const rows = 1000
+	dir, m, in := bulk(t, rows)
+	seen := map[string]int{}
+	for i := range n {
+		var run []string
+		for _, a := range args {
+			a = strings.ReplaceAll(a, "$(JOB_COMPLETION_INDEX)", strconv.Itoa(i))
+			switch {
+			case strings.HasPrefix(a, "--mapping="):
+				a = "--mapping=" + m
+			case strings.HasPrefix(a, "--input="):
+				a = "--input=" + in
+			case strings.HasPrefix(a, "--output="), strings.HasPrefix(a, "--summary-json="):
+				k, v, _ := strings.Cut(a, "=")
+				a = k + "=" + filepath.Join(dir, filepath.Base(v))
+			case strings.HasPrefix(a, "--rate="):
+				a = "--rate=0"
+			}
+			run = append(run, a)
+		}
+		h := newHarness(t)
+		if code := h.run(append(run, "--sandbox")...); code != ExitOK {
+			t.Fatalf("shard %d: exit %d: %s", i, code, h.stderr.String())
+		}
+		_, report := readReport(t, filepath.Join(dir, fmt.Sprintf("accounts.shard-%d.results.csv", i)))
+		if len(report) < rows/n/2 {
+			t.Errorf("shard %d holds %d rows: the split is uneven", i, len(report))
+		}
+		for row := range report {
+			seen[row]++
+		}
+	}
+	for line := 2; line <= rows+1; line++ {
+		if c := seen[strconv.Itoa(line)]; c != 1 {
+			t.Errorf("row %d is in %d shards' reports", line, c)
+		}
+	}
+}
