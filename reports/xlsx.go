@@ -331,7 +331,7 @@ func (w *xlsxWriter) finish(s *Summary) error {
 // column's fills, so a slice reads like the cells it counts.
 var statusColours = map[Status]string{
 	StatusOK: "63BE7B", StatusValid: "63BE7B", StatusPartial: "FFC000",
-	StatusFailed: "E0464B", StatusInvalid: "C0504D", StatusSkipped: "A6A6A6",
+	StatusFailed: "E0464B", StatusInvalid: "ED7D31", StatusSkipped: "A6A6A6",
 }
 
 // writeSummary writes the Summary sheet: counts per status, the run's
