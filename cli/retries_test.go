@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,5 +125,28 @@ func TestRetriesAgainstFaults(t *testing.T) {
 		if applied[ids[i]] != want {
 			t.Errorf("fault %q: applied %d times, want %d", fault, applied[ids[i]], want)
 		}
+	}
+}
+
+// TestRejectedCredentialsStopAfterAHandful: on a 2,000-row file, a 401
+// stops the run after at most the requests already in flight, not after
+// 2,000 failures.
+func TestRejectedCredentialsStopAfterAHandful(t *testing.T) {
+	fake := payway.NewFake(providers.Credentials{payway.TokenEnv: providers.NewSecret("the-real-token")})
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		fake.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	dir, m, in := bulk(t, 2000)
+	h := newHarness(t)
+	h.env["PAYWAY_TOKEN"] = "a-revoked-token"
+	code := h.run("run", "-m", m, "-i", in, "-o", filepath.Join(dir, "r.csv"), "--base-url", srv.URL, "--rate", "0", "--concurrency", "8", "--no-progress")
+	if code != ExitStopped {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	if n := requests.Load(); n > 16 {
+		t.Errorf("%d requests reached the server after the first 401", n)
 	}
 }
