@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/url"
 )
@@ -105,3 +107,22 @@ type Applied struct {
 	Key  string // the account key
 	Body []byte // the request body as received
 }
+
+// MarshalJSON is json.Marshal without HTML escaping: "Smith & Sons" stays
+// readable in the --payloads column, and the JSON means the same.
+func MarshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// NoOptions are the options of an API without knobs: any option in a
+// mapping is an error when it is decoded.
+type NoOptions struct{}
+
+// Validate accepts the only value there is.
+func (*NoOptions) Validate() error { return nil }

@@ -140,24 +140,12 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		req.ContentType = xmlType
 		req.Body, err = encodeXML(payload)
 	} else {
-		req.Body, err = marshal(payload)
+		req.Body, err = providers.MarshalJSON(payload)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("fairwarning: encoding the payload: %w", err)
 	}
 	return req, nil
-}
-
-// marshal is json.Marshal without HTML escaping: "Smith & Sons" stays
-// readable in the --payloads column, and the JSON means the same.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Authorize adds the two key headers; a missing key leaves its header out,

@@ -657,8 +657,8 @@ func writeDetails(w http.ResponseWriter, format string, ds []detail) {
 			b.WriteString(",")
 		}
 		first = false
-		k, _ := marshal(d.name)
-		v, _ := marshal(d.value)
+		k, _ := providers.MarshalJSON(d.name)
+		v, _ := providers.MarshalJSON(d.value)
 		b.Write(k)
 		b.WriteString(":")
 		b.Write(v)
@@ -678,7 +678,7 @@ func writeError(w http.ResponseWriter, format string, status int, msg string) {
 		write(w, format, status, b.String())
 		return
 	}
-	body, _ := marshal(map[string]string{"error": msg})
+	body, _ := providers.MarshalJSON(map[string]string{"error": msg})
 	write(w, format, status, string(body)+"\n")
 }
 

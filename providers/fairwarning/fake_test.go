@@ -379,7 +379,7 @@ func TestFakeRejectsTypes(t *testing.T) {
 		t.Run(tt.format+"/"+tt.field+"="+tt.value, func(t *testing.T) {
 			var body string
 			if tt.format == FormatJSON {
-				b, _ := marshal(with(1, map[string]any{tt.field: nil}))
+				b, _ := providers.MarshalJSON(with(1, map[string]any{tt.field: nil}))
 				body = strings.TrimSuffix(string(b), "}") + `,"` + tt.field + `":` + tt.value + `}`
 			} else {
 				b, _ := encodeXML(with(1, map[string]any{tt.field: nil}))

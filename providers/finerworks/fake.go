@@ -441,7 +441,7 @@ func writeFailure(w http.ResponseWriter, code int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
-	b, err := marshal(v)
+	b, err := providers.MarshalJSON(v)
 	if err != nil {
 		// Only strings, numbers, bools and maps of them are written.
 		http.Error(w, `{"status":{"success":false,"status_code":500,"message":"internal error","debug":null}}`, http.StatusInternalServerError)

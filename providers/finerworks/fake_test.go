@@ -120,7 +120,7 @@ func put(t *testing.T, srv *httptest.Server, body string) reply {
 // putJSON marshals v as the provider would and puts it.
 func putJSON(t *testing.T, srv *httptest.Server, v map[string]any) reply {
 	t.Helper()
-	b, err := marshal(v)
+	b, err := providers.MarshalJSON(v)
 	if err != nil {
 		t.Fatal(err)
 	}

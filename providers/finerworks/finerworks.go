@@ -14,7 +14,6 @@
 package finerworks
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -96,10 +95,7 @@ func (Provider) Table() *providers.Table { return table }
 
 // Options are FinerWorks' knobs in a mapping's `options:`: the API has none,
 // so a mapping's options must be empty.
-type Options struct{}
-
-// Validate accepts the only value there is.
-func (*Options) Validate() error { return nil }
+type Options = providers.NoOptions
 
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
@@ -119,7 +115,7 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 	if err := checkOptions(opts); err != nil {
 		return nil, err
 	}
-	b, err := marshal(payload)
+	b, err := providers.MarshalJSON(payload)
 	if err != nil {
 		return nil, fmt.Errorf("finerworks: encoding the payload: %w", err)
 	}
@@ -129,18 +125,6 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		ContentType: "application/json",
 		Body:        b,
 	}, nil
-}
-
-// marshal is json.Marshal without HTML escaping: "Happy Little Trees & Co"
-// stays readable in the --payloads column, and the JSON means the same.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Authorize adds both keys. The header names are set as the document spells

@@ -557,7 +557,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := providers.MarshalJSON(v)
 	if err != nil {
 		// Only maps of strings are written; this cannot happen.
 		http.Error(w, `{"error":"internal_error"}`, http.StatusInternalServerError)

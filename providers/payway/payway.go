@@ -13,7 +13,6 @@
 package payway
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -131,7 +130,7 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		withAtomic["atomic"] = *o.Atomic
 		body = withAtomic
 	}
-	b, err := marshal(body)
+	b, err := providers.MarshalJSON(body)
 	if err != nil {
 		return nil, fmt.Errorf("payway: encoding the payload: %w", err)
 	}
@@ -141,18 +140,6 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		ContentType: "application/json",
 		Body:        b,
 	}, nil
-}
-
-// marshal is json.Marshal without HTML escaping: "Smith & Sons" stays
-// readable in the --payloads column, and the JSON means the same.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Authorize adds the Bearer token.

@@ -160,7 +160,7 @@ func TestExchangeNeverRevealsKey(t *testing.T) {
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusBadRequest)
 			detail := r.URL.String() + " | " + r.URL.RawQuery + " | " + r.URL.Query().Get(KeyParam)
-			b, _ := marshal(map[string]string{"detail": detail})
+			b, _ := providers.MarshalJSON(map[string]string{"detail": detail})
 			_, _ = w.Write(b)
 		}))
 		t.Cleanup(echo.Close)

@@ -312,7 +312,7 @@ func writeDetail(w http.ResponseWriter, status int, msg string) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := marshal(v)
+	b, err := providers.MarshalJSON(v)
 	if err != nil {
 		// Only strings, booleans and maps of them are written; this cannot
 		// happen.

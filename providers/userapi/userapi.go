@@ -16,7 +16,6 @@
 package userapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -83,10 +82,7 @@ func (Provider) Table() *providers.Table { return table }
 
 // Options are the provider's knobs in a mapping's `options:`. The API has
 // none; the empty struct makes any option an error when it is decoded.
-type Options struct{}
-
-// Validate accepts the only possible value.
-func (*Options) Validate() error { return nil }
+type Options = providers.NoOptions
 
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
@@ -128,7 +124,7 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 			body[k] = v
 		}
 	}
-	b, err := marshal(body)
+	b, err := providers.MarshalJSON(body)
 	if err != nil {
 		return nil, fmt.Errorf("userapi: encoding the payload: %w", err)
 	}
@@ -138,18 +134,6 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		ContentType: "application/json",
 		Body:        b,
 	}, nil
-}
-
-// marshal is json.Marshal without HTML escaping: "Smith & Sons" stays
-// readable in the --payloads column, and the JSON means the same.
-func marshal(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // Authorize adds the key as the api_key query parameter, as the document's
