@@ -18,15 +18,15 @@ type Plan struct {
 	steps   []step
 	// members are the members required whenever their object is sent,
 	// ordered by object and member, with their paths parsed once.
-	members   []memberCheck
+	members []memberCheck
 	// constObjects are object instances filled from columns and constants
 	// both: when none of their columns has a value, the constants alone are
 	// not worth sending, and the object is dropped.
 	constObjects []constObject
-	keyStep      int // index into steps of the account key; -1 when unmapped
-	secret    []bool // per input column: feeds a secret field
-	hasArrays bool   // some path has an index, so holes may need compacting
-	dir       string // the folder File cells are read from
+	keyStep      int    // index into steps of the account key; -1 when unmapped
+	secret       []bool // per input column: feeds a secret field
+	hasArrays    bool   // some path has an index, so holes may need compacting
+	dir          string // the folder File cells are read from
 }
 
 // step builds one target field.
