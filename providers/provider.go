@@ -109,8 +109,12 @@ type Applied struct {
 }
 
 // MarshalJSON is json.Marshal without HTML escaping: "Smith & Sons" stays
-// readable in the --payloads column, and the JSON means the same.
+// readable in the --payloads column, and the JSON means the same. Payloads
+// take a fast path that writes the same bytes without reflection.
 func MarshalJSON(v any) ([]byte, error) {
+	if b, ok := appendJSON(make([]byte, 0, 512), v); ok {
+		return b, nil
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
