@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -70,7 +71,8 @@ type item struct {
 	line int
 	row  reports.Row
 	done chan struct{} // closed when the row has finished (for same-key ordering)
-	body []byte        // the request body, once encoded (for the journal)
+	body []byte        // the request body, once encoded (for same-account duplicates)
+	sum  string        // the body's PayloadSum, when there is a journal
 }
 
 // Run imports every row of in, writing each row's result to out. ex is nil
@@ -170,12 +172,44 @@ type run struct {
 	maxOnce          sync.Once
 }
 
-// read streams the input, builds each row and hands it to a sender, until
-// the input ends or the run is stopped.
+// task is one row handed to a worker: in a run, built and encoded, with the
+// row of the same account before it; in a dry run, its cells to build.
+type task struct {
+	it    *item
+	prev  *item
+	req   *providers.Request
+	cells []string
+}
+
+// read streams the input and hands each row to the workers, until the input
+// ends or the run is stopped. In a run it builds and encodes each row
+// itself, so that the key is known for same-account ordering and the
+// encoding of the next row overlaps the request in flight; Concurrency
+// long-lived workers send. In a dry run nothing waits on the network, so
+// the workers, one per CPU, build and encode in parallel.
 func (r *run) read(ctx context.Context, in input.Reader) error {
-	g := new(errgroup.Group)
-	g.SetLimit(r.opts.Concurrency)
-	defer func() { _ = g.Wait() }()
+	workers := r.opts.Concurrency
+	if r.opts.DryRun {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	work := make(chan task, workers)
+	var g errgroup.Group
+	for range workers {
+		g.Go(func() error {
+			for t := range work {
+				if r.opts.DryRun {
+					r.validate(t)
+				} else {
+					r.send(ctx, t)
+				}
+			}
+			return nil
+		})
+	}
+	defer func() {
+		close(work)
+		_ = g.Wait()
+	}()
 	seq := 0
 	for index := 0; ; index++ {
 		if r.opts.Limit > 0 && index >= r.opts.Limit {
@@ -209,32 +243,17 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 			r.finish(it, reports.StatusInvalid, rec.Err.Error())
 			continue
 		}
-		built := r.plan.Build(rec.Cells)
-		it.row.Key = built.Key
-		if !built.Valid() {
-			it.row.Issues = make([]reports.Issue, len(built.Issues))
-			for i, is := range built.Issues {
-				it.row.Issues[i] = reports.Issue{Column: is.Column, Rule: is.Rule}
-			}
-			r.finish(it, reports.StatusInvalid, r.plan.Message(&built))
+		if r.opts.DryRun {
+			work <- task{it: it, cells: rec.Cells}
 			continue
 		}
-		if r.opts.DryRun {
-			// Encoded even when nobody asked to see it: a row the provider
-			// cannot encode (a name XML cannot carry) is invalid, and a dry
-			// run must say so rather than let the real run find out.
-			body, err := r.encode(built.Payload, false)
-			if err != nil {
-				r.finish(it, reports.StatusInvalid, err.Error())
-				continue
-			}
-			if r.opts.Payloads {
-				if r.plan.HasSecrets() {
-					body, _ = r.encode(built.Payload, true)
-				}
-				it.row.Payload = string(body)
-			}
-			r.finish(it, reports.StatusValid, "")
+		built := r.plan.Build(rec.Cells)
+		it.row.Key = built.Key
+		if !r.checked(it, &built) {
+			continue
+		}
+		req, ok := r.encode(it, built.Payload)
+		if !ok {
 			continue
 		}
 		// Rows with the same key are applied in input order: each waits for
@@ -247,13 +266,64 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 				r.sweepKeys()
 			}
 		}
-		payload := built.Payload
-		g.Go(func() error {
-			r.send(ctx, it, prev, payload)
-			return nil
-		})
+		work <- task{it: it, prev: prev, req: req}
 	}
 	return nil
+}
+
+// checked finishes a row whose payload broke a rule as invalid, naming
+// every broken cell; it reports whether the row may go on.
+func (r *run) checked(it *item, built *mapping.Row) bool {
+	if built.Valid() {
+		return true
+	}
+	it.row.Issues = make([]reports.Issue, len(built.Issues))
+	for i, is := range built.Issues {
+		it.row.Issues[i] = reports.Issue{Column: is.Column, Rule: is.Rule}
+	}
+	r.finish(it, reports.StatusInvalid, r.plan.Message(built))
+	return false
+}
+
+// encode makes a valid row's request, and its Payload cell when asked for
+// (secrets masked). A row the provider cannot encode is invalid.
+func (r *run) encode(it *item, payload map[string]any) (*providers.Request, bool) {
+	m := r.plan.Mapping()
+	req, err := m.Provider.Encode(payload, m.Options)
+	if err != nil {
+		r.finish(it, reports.StatusInvalid, err.Error())
+		return nil, false
+	}
+	it.body = req.Body
+	if r.opts.Journal != nil {
+		it.sum = PayloadSum(req.Body)
+	}
+	if r.opts.Payloads {
+		it.row.Payload = string(req.Body)
+		if r.plan.HasSecrets() {
+			it.row.Payload = ""
+			if masked, err := m.Provider.Encode(r.plan.Mask(payload), m.Options); err == nil {
+				it.row.Payload = string(masked.Body)
+			}
+		}
+	}
+	return req, true
+}
+
+// validate is a dry run's work on one row: build it, check it, and encode
+// it even when nobody asked to see the payload, since a row the provider
+// cannot encode (a name XML cannot carry) is invalid, and a dry run must
+// say so rather than let the real run find out.
+func (r *run) validate(t task) {
+	built := r.plan.Build(t.cells)
+	t.it.row.Key = built.Key
+	if !r.checked(t.it, &built) {
+		return
+	}
+	if _, ok := r.encode(t.it, built.Payload); !ok {
+		return
+	}
+	r.finish(t.it, reports.StatusValid, "")
 }
 
 // sweepKeys forgets the rows that have finished, so the map holds only rows
@@ -284,19 +354,10 @@ func (r *run) masked(cells []string) []string {
 	return out
 }
 
-func (r *run) encode(payload map[string]any, mask bool) ([]byte, error) {
-	if mask {
-		payload = r.plan.Mask(payload)
-	}
-	req, err := r.plan.Mapping().Provider.Encode(payload, r.plan.Mapping().Options)
-	if err != nil {
-		return nil, err
-	}
-	return req.Body, nil
-}
 
 // send applies one row, with retries, and reports it.
-func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string]any) {
+func (r *run) send(ctx context.Context, t task) {
+	it, prev, req := t.it, t.prev, t.req
 	if prev != nil {
 		select {
 		case <-prev.done:
@@ -311,28 +372,13 @@ func (r *run) send(ctx context.Context, it *item, prev *item, payload map[string
 	if prev != nil {
 		note = fmt.Sprintf("applied after row %d, which has the same key", prev.line)
 	}
-	req, err := r.plan.Mapping().Provider.Encode(payload, r.plan.Mapping().Options)
-	if err != nil {
-		r.finish(it, reports.StatusInvalid, err.Error())
-		return
-	}
-	it.body = req.Body
 	if prev != nil && prev.row.Status == reports.StatusOK && bytes.Equal(prev.body, req.Body) {
 		// The same change to the same account again (a row pasted twice):
 		// the earlier row applied it, so sending it again can only hurt.
 		r.finish(it, reports.StatusSkipped, fmt.Sprintf("duplicate of row %d (same account, same payload), which was applied", prev.line))
 		return
 	}
-	if r.opts.Payloads {
-		it.row.Payload = string(req.Body)
-		if r.plan.HasSecrets() {
-			it.row.Payload = ""
-			if body, err := r.encode(payload, true); err == nil {
-				it.row.Payload = string(body)
-			}
-		}
-	}
-	if r.opts.Journal != nil && r.opts.Journal.Done(it.row.Key, req.Body) {
+	if r.opts.Journal != nil && r.opts.Journal.Done(it.row.Key, it.sum) {
 		r.finish(it, reports.StatusSkipped, withNote("already applied by an earlier run (journal)", note))
 		return
 	}
@@ -434,7 +480,7 @@ func stopReason(ctx context.Context) string {
 // record journals a sent row's outcome, then reports it.
 func (r *run) record(it *item, status reports.Status, msg string) {
 	if r.opts.Journal != nil {
-		r.opts.Journal.Record(it.line, it.row.Key, it.body, status)
+		r.opts.Journal.Record(it.line, it.row.Key, it.sum, status)
 	}
 	r.finish(it, status, msg)
 }

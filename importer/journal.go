@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
 )
 
@@ -32,6 +34,7 @@ type Journal struct {
 	done    map[[32]byte]struct{}
 	dirty   int
 	err     error
+	kick    chan struct{} // SyncBatch rows are waiting to be synced
 	stopped chan struct{}
 	wg      sync.WaitGroup
 }
@@ -78,7 +81,7 @@ type JournalOwner struct {
 // overwritten. With resume, the rows it records as applied are loaded, and
 // a journal of another input or mapping is refused.
 func OpenJournal(path string, owner JournalOwner, resume bool) (*Journal, error) {
-	j := &Journal{path: path, done: make(map[[32]byte]struct{}), stopped: make(chan struct{})}
+	j := &Journal{path: path, done: make(map[[32]byte]struct{}), kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	f, err := os.Open(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -159,51 +162,70 @@ func doneKey(key, payloadSum string) [32]byte {
 	return sha256.Sum256([]byte(key + "\x00" + payloadSum))
 }
 
-func payloadSum(body []byte) string {
+// PayloadSum is the hash a journal knows a payload by: sha256, hex.
+func PayloadSum(body []byte) string {
 	s := sha256.Sum256(body)
 	return hex.EncodeToString(s[:])
 }
 
 // Done reports whether an earlier run applied this row: same account key,
-// same payload.
-func (j *Journal) Done(key string, body []byte) bool {
+// same payload (sum is its PayloadSum).
+func (j *Journal) Done(key, sum string) bool {
 	if len(j.done) == 0 {
 		return false
 	}
-	_, ok := j.done[doneKey(key, payloadSum(body))]
+	_, ok := j.done[doneKey(key, sum)]
 	return ok
 }
 
-// Record appends one finished row. Errors are kept and returned by Close:
-// a run does not stop because its journal broke, but it says so.
-func (j *Journal) Record(row int, key string, body []byte, status reports.Status) {
-	line, _ := json.Marshal(journalRecord{Row: row, Key: key, Payload: payloadSum(body), Status: status})
+// Record appends one finished row (sum is its payload's PayloadSum) in one
+// write, so a process killed at any moment leaves at most a torn last line.
+// Errors are kept and returned by Close: a run does not stop because its
+// journal broke, but it says so.
+func (j *Journal) Record(row int, key, sum string, status reports.Status) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.err != nil {
 		return
 	}
-	j.buf = append(append(j.buf[:0], line...), '\n')
-	if _, err := j.f.Write(j.buf); err != nil {
+	// The line journalRecord describes, written without reflection.
+	b := append(j.buf[:0], `{"row":`...)
+	b = strconv.AppendInt(b, int64(row), 10)
+	b = append(b, `,"key":`...)
+	b = providers.AppendJSONString(b, key)
+	b = append(b, `,"payload_sha256":"`...)
+	b = append(b, sum...)
+	b = append(b, `","status":`...)
+	b = providers.AppendJSONString(b, string(status))
+	b = append(b, "}\n"...)
+	j.buf = b
+	if _, err := j.f.Write(b); err != nil {
 		j.err = err
 		return
 	}
 	j.dirty++
 	if j.dirty >= SyncBatch {
-		j.syncLocked()
+		j.dirty = 0
+		select {
+		case j.kick <- struct{}{}:
+		default: // a sync is already due
+		}
 	}
 }
 
-func (j *Journal) syncLocked() {
-	if j.dirty == 0 || j.err != nil {
-		return
-	}
+// sync makes what was written durable. It runs without the lock, so rows go
+// on being recorded while the disk syncs.
+func (j *Journal) sync() {
 	if err := j.f.Sync(); err != nil {
-		j.err = err
+		j.mu.Lock()
+		if j.err == nil {
+			j.err = err
+		}
+		j.mu.Unlock()
 	}
-	j.dirty = 0
 }
 
+// syncLoop syncs every SyncEvery, and at once when SyncBatch rows wait.
 func (j *Journal) syncLoop() {
 	defer j.wg.Done()
 	t := time.NewTicker(SyncEvery)
@@ -212,8 +234,14 @@ func (j *Journal) syncLoop() {
 		select {
 		case <-t.C:
 			j.mu.Lock()
-			j.syncLocked()
+			dirty := j.dirty > 0
+			j.dirty = 0
 			j.mu.Unlock()
+			if dirty {
+				j.sync()
+			}
+		case <-j.kick:
+			j.sync()
 		case <-j.stopped:
 			return
 		}
@@ -224,9 +252,9 @@ func (j *Journal) syncLoop() {
 func (j *Journal) Close() error {
 	close(j.stopped)
 	j.wg.Wait()
+	j.sync()
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	j.syncLocked()
 	if err := j.f.Close(); err != nil && j.err == nil {
 		j.err = err
 	}

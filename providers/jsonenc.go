@@ -158,3 +158,7 @@ func appendString(dst []byte, s string) []byte {
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
 }
+
+// AppendJSONString appends s as a JSON string, as encoding/json writes it
+// with HTML escaping off.
+func AppendJSONString(dst []byte, s string) []byte { return appendString(dst, s) }
