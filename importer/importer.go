@@ -192,7 +192,9 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 	if r.opts.DryRun {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	work := make(chan task, workers)
+	// A little slack between the reader and the workers, so that neither
+	// waits on the other row by row; the reorder window bounds it anyway.
+	work := make(chan task, 4*workers)
 	var g errgroup.Group
 	for range workers {
 		g.Go(func() error {

@@ -62,19 +62,7 @@ func appendJSON(dst []byte, v any) ([]byte, bool) {
 		if x == nil {
 			return append(dst, "null"...), true
 		}
-		keys := sortedKeys(x)
-		dst = append(dst, '{')
-		for i, k := range keys {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			dst = append(appendString(dst, k), ':')
-			var ok bool
-			if dst, ok = appendJSON(dst, x[k]); !ok {
-				return dst, false
-			}
-		}
-		return append(dst, '}'), true
+		return appendObject(dst, x, false, "", nil)
 	case []any:
 		if x == nil {
 			return append(dst, "null"...), true
@@ -92,6 +80,50 @@ func appendJSON(dst []byte, v any) ([]byte, bool) {
 		return append(dst, ']'), true
 	}
 	return dst, false
+}
+
+// appendObject writes m as a JSON object, with one more member, extraKey,
+// when hasExtra: a provider's option that travels in the body (Payway's
+// atomic) is added in its sorted place without copying the payload.
+func appendObject(dst []byte, m map[string]any, hasExtra bool, extraKey string, extra any) ([]byte, bool) {
+	var buf [32]string
+	keys := buf[:0]
+	for k := range m {
+		keys = append(keys, k)
+	}
+	if hasExtra {
+		keys = append(keys, extraKey)
+	}
+	slices.Sort(keys)
+	dst = append(dst, '{')
+	for i, k := range keys {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(appendString(dst, k), ':')
+		v, ok := m[k]
+		if hasExtra && k == extraKey {
+			v = extra
+		}
+		if dst, ok = appendJSON(dst, v); !ok {
+			return dst, false
+		}
+	}
+	return append(dst, '}'), true
+}
+
+// MarshalJSONWith is MarshalJSON of payload with one more member, key, set
+// to v; payload must not hold key.
+func MarshalJSONWith(payload map[string]any, key string, v any) ([]byte, error) {
+	if b, ok := appendObject(make([]byte, 0, 512), payload, true, key, v); ok {
+		return b, nil
+	}
+	withKey := make(map[string]any, len(payload)+1)
+	for k, e := range payload {
+		withKey[k] = e
+	}
+	withKey[key] = v
+	return MarshalJSON(withKey)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

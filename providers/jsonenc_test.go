@@ -80,3 +80,25 @@ func BenchmarkMarshalJSON(b *testing.B) {
 		}
 	})
 }
+
+func TestMarshalJSONWith(t *testing.T) {
+	p := map[string]any{"b": "x", "d": int64(1)}
+	for _, tc := range []struct {
+		key  string
+		v    any
+		want string
+	}{
+		{"a", true, `{"a":true,"b":"x","d":1}`},
+		{"c", false, `{"b":"x","c":false,"d":1}`},
+		{"e", "z", `{"b":"x","d":1,"e":"z"}`},
+		{"f", 1.5, `{"b":"x","d":1,"f":1.5}`}, // through encoding/json
+	} {
+		got, err := MarshalJSONWith(p, tc.key, tc.v)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: %s %v, want %s", tc.key, got, err, tc.want)
+		}
+	}
+	if len(p) != 2 {
+		t.Errorf("the payload was changed: %v", p)
+	}
+}

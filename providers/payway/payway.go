@@ -121,16 +121,12 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		// column silently override, or be overridden by, the option.
 		return nil, errors.New("payway: atomic is set in the mapping's options, not as a field")
 	}
-	body := any(payload)
+	var b []byte
 	if o != nil && o.Atomic != nil {
-		withAtomic := make(map[string]any, len(payload)+1)
-		for k, v := range payload {
-			withAtomic[k] = v
-		}
-		withAtomic["atomic"] = *o.Atomic
-		body = withAtomic
+		b, err = providers.MarshalJSONWith(payload, "atomic", *o.Atomic)
+	} else {
+		b, err = providers.MarshalJSON(payload)
 	}
-	b, err := providers.MarshalJSON(body)
 	if err != nil {
 		return nil, fmt.Errorf("payway: encoding the payload: %w", err)
 	}
