@@ -356,7 +356,6 @@ func (r *run) masked(cells []string) []string {
 	return out
 }
 
-
 // send applies one row, with retries, and reports it.
 func (r *run) send(ctx context.Context, t task) {
 	it, prev, req := t.it, t.prev, t.req

@@ -23,9 +23,9 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		map[string]any{
 			"id": "ab12", "n": int64(-42), "ok": true, "no": false, "tags": []string{"a", "b"}, "empty": []string{},
 			"photo": []byte{0xFF, 0xD8, 0xFF, 0}, "lists": map[string]int64{"z": 1, "a": 1},
-			"address": map[string]any{"city": "Göteborg", "street": "Väg \"1\" & <2>"},
+			"address":   map[string]any{"city": "Göteborg", "street": "Väg \"1\" & <2>"},
 			"addresses": []any{map[string]any{"zip": "1"}, map[string]any{"zip": "2"}},
-			"nil": nil,
+			"nil":       nil,
 		},
 		map[string]any{"ctl": "a\x00b\x1fc\n\r\t\\\b\f", "bad": "\xff\xfe", "sep": "x\u2028y\u2029z", "emoji": "😀", "del": "\x7f"},
 		map[string]any{},
