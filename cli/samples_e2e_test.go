@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/acctimport/acctimport/mapping"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/providers/all"
 	"github.com/acctimport/acctimport/sandbox"
@@ -29,11 +30,11 @@ func TestEveryProviderSample(t *testing.T) {
 			t.Run(name+ext, func(t *testing.T) {
 				dir := t.TempDir()
 				copyTree(t, filepath.Join("..", "samples"), dir)
-				m, err := loadMapping(filepath.Join(dir, name+".yaml"))
+				m, err := mapping.Load(filepath.Join(dir, name+".yaml"), all.Registry)
 				if err != nil {
 					t.Fatal(err)
 				}
-				p := m
+				p := m.Provider
 				creds := providers.Credentials{}
 				for _, c := range p.Info().Credentials {
 					creds[c.Env] = providers.NewSecret(c.Sample + "e2e")
@@ -75,20 +76,6 @@ func TestEveryProviderSample(t *testing.T) {
 			})
 		}
 	}
-}
-
-func loadMapping(path string) (providers.Provider, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "provider:"); ok {
-			name := strings.TrimSpace(strings.SplitN(v, "#", 2)[0])
-			return all.Registry.Lookup(name)
-		}
-	}
-	return nil, fmt.Errorf("%s names no provider", path)
 }
 
 // TestHeadlineOutcomes: the answers each provider reports in its own way

@@ -410,7 +410,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 			f, srv := newFake(t)
 			n := 0
 			for _, fd := range table.Fields() {
-				for _, v := range fieldCases[fd.Path].valid {
+				for _, v := range fieldCases[fd.Path].Valid {
 					payload := placed(int64(100+n), fd, v)
 					n++
 					r := post(t, srv, format, payload)
@@ -448,7 +448,7 @@ func TestFakeRejectsEveryInvalidExample(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			f, srv := newFake(t)
 			for _, fd := range table.Fields() {
-				for _, v := range fieldCases[fd.Path].invalid {
+				for _, v := range fieldCases[fd.Path].Invalid {
 					if format == FormatXML && !xmlCanCarry(fd, v) {
 						continue
 					}

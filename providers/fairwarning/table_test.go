@@ -6,51 +6,49 @@ import (
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
 // fieldCase holds values for one field of the table, already of the Go type
 // the mapping would build. The fake tests reuse them, so the table and the
 // fake are checked against the same examples.
-type fieldCase struct {
-	valid   []any
-	invalid []any // every one is rejected by the table
-}
+type fieldCase = providertest.FieldCase
 
 // sha1 of "secret", as the mapping's sha1 transform writes it.
 const secretSHA1 = "e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"
 
 func textCase(required bool) fieldCase {
-	c := fieldCase{valid: []any{"Ann", "O'Brien & Sons <Co>", "Zoë", "  spaced  "}, invalid: []any{int64(5), true}}
+	c := fieldCase{Valid: []any{"Ann", "O'Brien & Sons <Co>", "Zoë", "  spaced  "}, Invalid: []any{int64(5), true}}
 	if !required {
-		c.valid = append(c.valid, "")
+		c.Valid = append(c.Valid, "")
 	}
 	return c
 }
 
 func boolCase() fieldCase {
-	return fieldCase{valid: []any{true, false}, invalid: []any{"true", int64(1)}}
+	return fieldCase{Valid: []any{true, false}, Invalid: []any{"true", int64(1)}}
 }
 
 func intCase() fieldCase {
-	return fieldCase{valid: []any{int64(0), int64(7), int64(123456789)}, invalid: []any{"7", true}}
+	return fieldCase{Valid: []any{int64(0), int64(7), int64(123456789)}, Invalid: []any{"7", true}}
 }
 
 var phoneCase = fieldCase{
-	valid: []any{"555-123-4567", "000-000-0000"},
-	invalid: []any{
+	Valid: []any{"555-123-4567", "000-000-0000"},
+	Invalid: []any{
 		"5551234567", "(555) 123-4567", "555.123.4567", "+1-555-123-4567", "555-1234-567",
 		"555-123-45678", "55-123-4567", "555-123-4567\n", "abc-def-ghij", "", int64(5551234567),
 	},
 }
 
 var dateCase = fieldCase{
-	valid:   []any{"2027-06-30", "2028-02-29"},
-	invalid: []any{"", "2027-6-30", "2027-02-29", "06/30/2027", "2027-06-30T00:00:00Z", "2027-13-01", int64(20270630)},
+	Valid:   []any{"2027-06-30", "2028-02-29"},
+	Invalid: []any{"", "2027-6-30", "2027-02-29", "06/30/2027", "2027-06-30T00:00:00Z", "2027-13-01", int64(20270630)},
 }
 
 var emailCase = fieldCase{
-	valid:   []any{"ann@example.com", "Ann.Lee+bids@mail.example.co.uk"},
-	invalid: []any{"", "ann", "ann@example", "ann@@example.com", "ann lee@example.com", "ann@example.com.", int64(1)},
+	Valid:   []any{"ann@example.com", "Ann.Lee+bids@mail.example.co.uk"},
+	Invalid: []any{"", "ann", "ann@example", "ann@@example.com", "ann lee@example.com", "ann@example.com.", int64(1)},
 }
 
 // validAddress has every member the document requires.
@@ -64,7 +62,7 @@ func validAddress() map[string]any {
 // fieldCases has an entry for every field of the table
 // (TestEveryFieldHasCases makes sure of it).
 var fieldCases = map[string]fieldCase{
-	"user_id":                          {valid: []any{int64(1), int64(48213)}, invalid: []any{"48213", true}},
+	"user_id":                          {Valid: []any{int64(1), int64(48213)}, Invalid: []any{"48213", true}},
 	"type_id":                          intCase(),
 	"user_verified":                    boolCase(),
 	"user_receive_texts":               boolCase(),
@@ -77,19 +75,19 @@ var fieldCases = map[string]fieldCase{
 	"user_is_tax_exempt":               boolCase(),
 	"user_tax_id":                      textCase(false),
 	"user_tax_id_expiration_month": {
-		valid:   []any{int64(1), int64(6), int64(12)},
-		invalid: []any{int64(0), int64(13), int64(-1), "6"},
+		Valid:   []any{int64(1), int64(6), int64(12)},
+		Invalid: []any{int64(0), int64(13), int64(-1), "6"},
 	},
 	"user_tax_id_expiration_year": {
-		valid:   []any{int64(2027), int64(1000), int64(9999)},
-		invalid: []any{int64(27), int64(999), int64(10000), "2027"},
+		Valid:   []any{int64(2027), int64(1000), int64(9999)},
+		Invalid: []any{int64(27), int64(999), int64(10000), "2027"},
 	},
 	"user_tax_id_state": textCase(false),
 	"user_email":        emailCase,
 	"user_alt_email":    emailCase,
 	"user_pass": {
-		valid: []any{secretSHA1, strings.Repeat("0", 40)},
-		invalid: []any{
+		Valid: []any{secretSHA1, strings.Repeat("0", 40)},
+		Invalid: []any{
 			"secret", "", strings.ToUpper(secretSHA1), secretSHA1[:39], secretSHA1 + "0",
 			strings.Repeat("g", 40), secretSHA1 + "\n", int64(1),
 		},
@@ -100,18 +98,18 @@ var fieldCases = map[string]fieldCase{
 	"user_lname":                   textCase(true),
 	"user_phone":                   phoneCase,
 	"user_alt_phone":               phoneCase,
-	"user_cell_phone":              {valid: []any{"555-123-4567", "+1 (555) 123 4567", "5551234567"}, invalid: []any{int64(5551234567)}},
+	"user_cell_phone":              {Valid: []any{"555-123-4567", "+1 (555) 123 4567", "5551234567"}, Invalid: []any{int64(5551234567)}},
 	"user_fax":                     phoneCase,
 	"user_phone_country_code":      textCase(false),
 	"user_alt_phone_country_code":  textCase(false),
 	"user_cell_phone_country_code": textCase(false),
 	"user_fax_country_code":        textCase(false),
 	"user_company":                 textCase(false),
-	"addresses":                    {valid: []any{[]any{validAddress()}}, invalid: []any{validAddress(), "x"}},
+	"addresses":                    {Valid: []any{[]any{validAddress()}}, Invalid: []any{validAddress(), "x"}},
 	"addresses[].address_id":       intCase(),
 	"addresses[].address_type": {
-		valid:   []any{int64(Billing), int64(Shipping)},
-		invalid: []any{int64(0), int64(3), "1", true},
+		Valid:   []any{int64(Billing), int64(Shipping)},
+		Invalid: []any{int64(0), int64(3), "1", true},
 	},
 	"addresses[].address_current": boolCase(),
 	"addresses[].address_street":  textCase(true),
@@ -120,71 +118,23 @@ var fieldCases = map[string]fieldCase{
 	"addresses[].address_state":   textCase(true),
 	"addresses[].address_zip":     textCase(true),
 	"addresses[].address_country": {
-		valid:   []any{"US", "ca", "Gb"},
-		invalid: []any{"", "USA", "U", "U1", "12", "U S", "US\n", int64(1)},
+		Valid:   []any{"US", "ca", "Gb"},
+		Invalid: []any{"", "USA", "U", "U1", "12", "U S", "US\n", int64(1)},
 	},
 	"maillists": {
-		valid:   []any{map[string]int64{"auctions": 1}, map[string]int64{"auctions": 1, "firearms-news": 1}},
-		invalid: []any{[]string{"auctions"}, "auctions"},
+		Valid:   []any{map[string]int64{"auctions": 1}, map[string]int64{"auctions": 1, "firearms-news": 1}},
+		Invalid: []any{[]string{"auctions"}, "auctions"},
 	},
-}
-
-func TestEveryFieldHasCases(t *testing.T) {
-	for _, f := range table.Fields() {
-		c, ok := fieldCases[f.Path]
-		if !ok {
-			t.Errorf("%s: no test cases", f.Path)
-			continue
-		}
-		if len(c.valid) == 0 || len(c.invalid) == 0 {
-			t.Errorf("%s: needs valid and invalid examples", f.Path)
-		}
-		// Every rule must be shown to reject something, so a rule that
-		// accepts everything (a pattern typed wrong) cannot go unnoticed.
-		for _, r := range f.Rules {
-			rejects := false
-			for _, v := range c.invalid {
-				if _, isType := v.(string); f.Type == providers.String && !isType {
-					continue // a type error, not this rule's
-				}
-				if r.Check(v) != nil {
-					rejects = true
-				}
-			}
-			if !rejects {
-				t.Errorf("%s: no invalid example breaks the rule %q", f.Path, r)
-			}
-		}
-	}
-	for path := range fieldCases {
-		if _, ok := table.Lookup(path); !ok {
-			t.Errorf("cases for %s, which is not in the table", path)
-		}
-	}
-}
-
-func TestFieldRules(t *testing.T) {
-	tab := Provider{}.Table()
-	for path, c := range fieldCases {
-		f, ok := tab.Lookup(path)
-		if !ok {
-			t.Fatalf("Lookup(%q) failed", path)
-		}
-		for _, v := range c.valid {
-			if err := f.Check(v); err != nil {
-				t.Errorf("%s: Check(%#v) = %v, want nil", path, v, err)
-			}
-		}
-		for _, v := range c.invalid {
-			if err := f.Check(v); err == nil {
-				t.Errorf("%s: Check(%#v) = nil, want an error", path, v)
-			}
-		}
-	}
 }
 
 // TestTableMatchesDocument pins the table to the document: its order, each
 // field's type and requirement, and the rule each states.
+// TestFieldCases: every field has examples of what it accepts and refuses,
+// and the table agrees with each.
+func TestFieldCases(t *testing.T) {
+	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
+}
+
 func TestTableMatchesDocument(t *testing.T) {
 	tests := []struct {
 		path     string

@@ -268,7 +268,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 	f, srv := newFake(t)
 	n := 0
 	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].valid {
+		for _, v := range fieldCases[fd.Path].Valid {
 			body := map[string]any{"account_key": "HLT-2041"}
 			if parent := fd.Parent(); parent != "" {
 				body[parent] = map[string]any{strings.TrimPrefix(fd.Path, parent+"."): v}
@@ -292,7 +292,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 func TestFakeRejectsEveryInvalidExample(t *testing.T) {
 	f, srv := newFake(t)
 	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].invalid {
+		for _, v := range fieldCases[fd.Path].Invalid {
 			ruleErr := fd.Check(v)
 			if ruleErr == nil {
 				t.Fatalf("%s = %q: the table accepts it", fd.Path, v)

@@ -5,29 +5,27 @@ import (
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
 // fieldCase holds values for one field of the table, already of the Go type
 // the mapping would build. The fake tests reuse them, so the table and the
 // fake are checked against the same examples.
-type fieldCase struct {
-	valid   []any
-	invalid []any // every one is rejected by the table
-}
+type fieldCase = providertest.FieldCase
 
 // textCase is a member or field the document says nothing about beyond its
 // JSON type: any string, and nothing else.
 func textCase() fieldCase {
 	return fieldCase{
-		valid:   []any{"", "sample string 1", "Happy Little Trees, Inc", "Ünïcode ✓", strings.Repeat("x", 5000)},
-		invalid: []any{int64(5), true, []string{"a"}},
+		Valid:   []any{"", "sample string 1", "Happy Little Trees, Inc", "Ünïcode ✓", strings.Repeat("x", 5000)},
+		Invalid: []any{int64(5), true, []string{"a"}},
 	}
 }
 
 func emailCase() fieldCase {
 	return fieldCase{
-		valid: []any{"bobbyross12@gmail.com", "Studio.Owner+prints@Example.co.uk", "a@b.cd"},
-		invalid: []any{
+		Valid: []any{"bobbyross12@gmail.com", "Studio.Owner+prints@Example.co.uk", "a@b.cd"},
+		Invalid: []any{
 			"", "sample string 13", "bob@gmail", "bob ross@gmail.com", "@gmail.com", "bob@",
 			"bob@@gmail.com", "bob@gmail.com\n", int64(13),
 		},
@@ -39,8 +37,8 @@ var fileCase fieldCase
 
 func init() {
 	fileCase = fieldCase{
-		valid: []any{jpegBytes(), []byte{0xFF, 0xD8, 0xFF}, []byte{0xFF, 0xD8, 0xFF, 0xE1, 'E', 'x', 'i', 'f'}},
-		invalid: []any{
+		Valid: []any{jpegBytes(), []byte{0xFF, 0xD8, 0xFF}, []byte{0xFF, 0xD8, 0xFF, 0xE1, 'E', 'x', 'i', 'f'}},
+		Invalid: []any{
 			pngBytes(), []byte("@@"), []byte{}, []byte{0xFF, 0xD8}, []byte("GIF89a"),
 			int64(1), // not bytes at all
 		},
@@ -62,69 +60,20 @@ func init() {
 // fieldCases has an entry for every field of the table (TestEveryFieldHasCases
 // makes sure of it).
 var fieldCases = map[string]fieldCase{
-	"account_key":        {valid: []any{"sample string 1", "HLT-2041", "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, invalid: []any{int64(1), false}},
-	"billing_info":       {valid: []any{map[string]any{}, map[string]any{"city": "Anchorage"}}, invalid: []any{"742 Evergreen Terrace", []any{}}},
-	"business_info":      {valid: []any{map[string]any{}, map[string]any{"email": "a@b.cd"}}, invalid: []any{"Happy Little Trees", int64(1)}},
+	"account_key":        {Valid: []any{"sample string 1", "HLT-2041", "3fa85f64-5717-4562-b3fc-2c963f66afa6"}, Invalid: []any{int64(1), false}},
+	"billing_info":       {Valid: []any{map[string]any{}, map[string]any{"city": "Anchorage"}}, Invalid: []any{"742 Evergreen Terrace", []any{}}},
+	"business_info":      {Valid: []any{map[string]any{}, map[string]any{"email": "a@b.cd"}}, Invalid: []any{"Happy Little Trees", int64(1)}},
 	"logo_url":           textCase(),
-	"payment_profile_id": {valid: []any{"", "84123456", "cus_abc"}, invalid: []any{int64(84123456)}},
-}
-
-func TestEveryFieldHasCases(t *testing.T) {
-	for _, f := range table.Fields() {
-		c, ok := fieldCases[f.Path]
-		if !ok {
-			t.Errorf("%s: no test cases", f.Path)
-			continue
-		}
-		if len(c.valid) == 0 || len(c.invalid) == 0 {
-			t.Errorf("%s: want valid and invalid examples", f.Path)
-		}
-		// Every rule must be shown to reject something, so a rule that
-		// accepts everything (a pattern typed wrong) cannot go unnoticed.
-		for _, r := range f.Rules {
-			rejects := false
-			for _, v := range c.invalid {
-				if r.Check(v) != nil {
-					rejects = true
-				}
-			}
-			if !rejects {
-				t.Errorf("%s: no invalid example breaks the rule %q", f.Path, r)
-			}
-		}
-	}
-	for path := range fieldCases {
-		if _, ok := table.Lookup(path); !ok {
-			t.Errorf("cases for %s, which is not in the table", path)
-		}
-	}
-}
-
-func TestFieldRules(t *testing.T) {
-	tab := Provider{}.Table()
-	for path, c := range fieldCases {
-		f, ok := tab.Lookup(path)
-		if !ok {
-			t.Fatalf("Lookup(%q) failed", path)
-		}
-		for _, v := range c.valid {
-			t.Run(path+"/valid", func(t *testing.T) {
-				if err := f.Check(v); err != nil {
-					t.Errorf("Check(%.40q) = %v, want nil", v, err)
-				}
-			})
-		}
-		for _, v := range c.invalid {
-			t.Run(path+"/invalid", func(t *testing.T) {
-				if err := f.Check(v); err == nil {
-					t.Errorf("Check(%.40q) = nil, want an error", v)
-				}
-			})
-		}
-	}
+	"payment_profile_id": {Valid: []any{"", "84123456", "cus_abc"}, Invalid: []any{int64(84123456)}},
 }
 
 // The table is the document's body, in its order, with its types.
+// TestFieldCases: every field has examples of what it accepts and refuses,
+// and the table agrees with each.
+func TestFieldCases(t *testing.T) {
+	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
+}
+
 func TestTableMatchesDocument(t *testing.T) {
 	want := []struct {
 		path     string

@@ -477,13 +477,13 @@ func convert(fd *providers.Field, raw any) (any, error) {
 	case providers.StringList:
 		list, ok := raw.([]any)
 		if !ok {
-			return nil, errors.New("must be an array of strings")
+			return nil, errors.New("must be a list of strings")
 		}
 		out := make([]string, len(list))
 		for i, e := range list {
 			s, ok := e.(string)
 			if !ok {
-				return nil, errors.New("must be an array of strings")
+				return nil, errors.New("must be a list of strings")
 			}
 			out[i] = s
 		}

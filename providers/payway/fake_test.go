@@ -211,9 +211,9 @@ func TestFakeRejectsTypes(t *testing.T) {
 		{"first_name", `null`, "first_name: must be a string"},
 		{"birth_date", `19800101`, "birth_date: must be a string"},
 		{"alias", `["a"]`, "alias: must be a string"},
-		{"tags", `"premium"`, "tags: must be an array of strings"},
-		{"tags", `["premium",1]`, "tags: must be an array of strings"},
-		{"tags", `[null]`, "tags: must be an array of strings"},
+		{"tags", `"premium"`, "tags: must be a list of strings"},
+		{"tags", `["premium",1]`, "tags: must be a list of strings"},
+		{"tags", `[null]`, "tags: must be a list of strings"},
 		{"address", `"Storgatan 1"`, "address: must be an object"},
 		{"address", `{"street":"s","zip_code":11122,"city":"c","country_code":"SE"}`, "address zip_code: must be a string"},
 	}
@@ -247,7 +247,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 		if fd.Path == "id" {
 			continue
 		}
-		for _, v := range fieldCases[fd.Path].valid {
+		for _, v := range fieldCases[fd.Path].Valid {
 			body := map[string]any{"id": testID}
 			field := fd.Path
 			if parent := fd.Parent(); parent != "" {
@@ -263,7 +263,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 			}
 		}
 	}
-	for _, v := range fieldCases["id"].valid {
+	for _, v := range fieldCases["id"].Valid {
 		if r := putJSON(t, srv, map[string]any{"id": v}); r.status != 200 || r.str("updated_fields") != "" {
 			t.Errorf("id %q: %d %s", v, r.status, r.raw)
 		}
@@ -279,7 +279,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 func TestFakeRejectsEveryInvalidExample(t *testing.T) {
 	_, srv := newFake(t)
 	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].invalid {
+		for _, v := range fieldCases[fd.Path].Invalid {
 			if fd.Path == "id" {
 				r := putJSON(t, srv, map[string]any{"id": v, "atomic": false})
 				if r.status != 400 || !strings.HasPrefix(r.str("message"), "id: ") {

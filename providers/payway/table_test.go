@@ -5,15 +5,13 @@ import (
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
 // fieldCase holds values for one field of the table, already of the Go type
 // the mapping would build. The fake tests reuse them, so the table and the
 // fake are checked against the same examples.
-type fieldCase struct {
-	valid   []any
-	invalid []any // every one is rejected by the table
-}
+type fieldCase = providertest.FieldCase
 
 var (
 	long1024 = strings.Repeat("x", 1024)
@@ -28,15 +26,15 @@ func validAddress() map[string]any {
 }
 
 func textCase() fieldCase {
-	return fieldCase{valid: []any{"", "Anna", long1024, runes1024}, invalid: []any{long1025}}
+	return fieldCase{Valid: []any{"", "Anna", long1024, runes1024}, Invalid: []any{long1025}}
 }
 
 // fieldCases has an entry for every field of the table (TestEveryFieldHasCases
 // makes sure of it).
 var fieldCases = map[string]fieldCase{
 	"id": {
-		valid: []any{"50f3ac249f6aef294d000007", "50F3AC249F6AEF294D000007", "0123456789abcdef01234567"},
-		invalid: []any{
+		Valid: []any{"50f3ac249f6aef294d000007", "50F3AC249F6AEF294D000007", "0123456789abcdef01234567"},
+		Invalid: []any{
 			"", "50f3ac249f6aef294d00000", // 23
 			"50f3ac249f6aef294d0000071",  // 25: too long
 			"50f3ac249f6aef294d00000g",   // not hex
@@ -47,12 +45,12 @@ var fieldCases = map[string]fieldCase{
 		},
 	},
 	"email": {
-		valid: []any{
+		Valid: []any{
 			"adeprimo.servicedesk@no-reply.com", "A.B+C@EXAMPLE.SE", "first_last-1@sub.example.co.uk",
 			"a,b@example.com", // the documented class [\w+-.] is the range + to ., comma included
 			"a@bcd",           // the documented pattern's unescaped dots match any character
 		},
-		invalid: []any{
+		Invalid: []any{
 			"", "no-at-sign", "a@b", "a b@example.com", "åsa@example.com", "a@example.com1",
 			"a@@example.com", "a@example.com\n", "a/b@example.com",
 			strings.Repeat("a", 1020) + "@example.com", // matches, but over 1024
@@ -64,37 +62,39 @@ var fieldCases = map[string]fieldCase{
 	"company_name":   textCase(),
 	"account_origin": textCase(),
 	"alias": {
-		valid:   []any{"anna", long1024, Unset},
-		invalid: []any{long1025},
+		Valid:   []any{"anna", long1024, Unset},
+		Invalid: []any{long1025},
 	},
 	"mobile_phone_number": {
-		valid: []any{"0701234567", "+46701234567", ",4670123456", "012345678901", "1234567890", "123456789012", "0123456789012"},
-		invalid: []any{
+		Valid: []any{"0701234567", "+46701234567", ",4670123456", "012345678901", "1234567890", "123456789012", "0123456789012"},
+		Invalid: []any{
 			"", "070123456", // 9 digits
 			"+4670123456789", // 13 digits
 			"070-1234567", "+ 46701234567", "++46701234567", "070123456a", "0701234567\n", int64(701234567),
 		},
 	},
 	"social_security_number": {
-		valid:   []any{"800101-1234", "000000-0000"},
-		invalid: []any{"", "8001011234", "19800101-1234", "800101-123", "80010a-1234", "800101+1234", "800101-1234\n"},
+		Valid:   []any{"800101-1234", "000000-0000"},
+		Invalid: []any{"", "8001011234", "19800101-1234", "800101-123", "80010a-1234", "800101+1234", "800101-1234\n"},
 	},
 	"birth_date": {
-		valid: []any{"1980-01-31", "2000-02-29"},
-		invalid: []any{
+		Valid: []any{"1980-01-31", "2000-02-29"},
+		Invalid: []any{
 			"", "1980-1-31", // 9 characters
 			"1980-02-30", "1900-02-29", "31/01/1980", "1980-13-01", "1980-01-31T00:00:00Z", int64(19800131),
 		},
 	},
 	"company_registration_number": {
-		valid:   []any{"556000-1234", "1234567-8"},
-		invalid: []any{"", "5560001234", "556000-123", "123456-78", "1234567-89", "12345678-9", "55600a-1234"},
+		Valid:   []any{"556000-1234", "1234567-8"},
+		Invalid: []any{"", "5560001234", "556000-123", "123456-78", "1234567-89", "12345678-9", "55600a-1234"},
 	},
 	"tags": {
-		valid: []any{[]string{"sports", "premium"}, []string{}, []string{""}},
+		Valid:   []any{[]string{"sports", "premium"}, []string{}, []string{""}},
+		Invalid: []any{"sports", int64(1)},
 	},
 	"address": {
-		valid: []any{validAddress()},
+		Valid:   []any{validAddress()},
+		Invalid: []any{"Storgatan 1", []any{validAddress()}},
 	},
 }
 
@@ -103,66 +103,17 @@ func init() {
 		if f.Parent() == "address" {
 			c := textCase()
 			if f.Required {
-				c.valid = c.valid[1:] // an empty required member is not an address
+				c.Valid = c.Valid[1:] // an empty required member is not an address
 			}
 			fieldCases[f.Path] = c
 		}
 	}
 }
 
-func TestEveryFieldHasCases(t *testing.T) {
-	for _, f := range table.Fields() {
-		c, ok := fieldCases[f.Path]
-		if !ok {
-			t.Errorf("%s: no test cases", f.Path)
-			continue
-		}
-		if len(c.valid) == 0 {
-			t.Errorf("%s: no valid example", f.Path)
-		}
-		// Every rule must be shown to reject something, so a rule that
-		// accepts everything (a pattern typed wrong) cannot go unnoticed.
-		for _, r := range f.Rules {
-			rejects := false
-			for _, v := range c.invalid {
-				if r.Check(v) != nil {
-					rejects = true
-				}
-			}
-			if !rejects {
-				t.Errorf("%s: no invalid example breaks the rule %q", f.Path, r)
-			}
-		}
-	}
-	for path := range fieldCases {
-		if _, ok := table.Lookup(path); !ok {
-			t.Errorf("cases for %s, which is not in the table", path)
-		}
-	}
-}
-
-func TestFieldRules(t *testing.T) {
-	tab := Provider{}.Table()
-	for path, c := range fieldCases {
-		f, ok := tab.Lookup(path)
-		if !ok {
-			t.Fatalf("Lookup(%q) failed", path)
-		}
-		for _, v := range c.valid {
-			t.Run(path+"/valid", func(t *testing.T) {
-				if err := f.Check(v); err != nil {
-					t.Errorf("Check(%q) = %v, want nil", v, err)
-				}
-			})
-		}
-		for _, v := range c.invalid {
-			t.Run(path+"/invalid", func(t *testing.T) {
-				if err := f.Check(v); err == nil {
-					t.Errorf("Check(%q) = nil, want an error", v)
-				}
-			})
-		}
-	}
+// TestFieldCases: every field has examples of what it accepts and refuses,
+// and the table agrees with each.
+func TestFieldCases(t *testing.T) {
+	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
 }
 
 func TestTableMatchesDocument(t *testing.T) {

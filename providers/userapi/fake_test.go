@@ -294,7 +294,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 		if fd.Path == KeyField {
 			continue
 		}
-		for _, v := range fieldCases[fd.Path].valid {
+		for _, v := range fieldCases[fd.Path].Valid {
 			r := putJSON(t, srv, testID, map[string]any{fd.Path: v})
 			data, _ := r.json["data"].(map[string]any)
 			if r.status != 200 || data == nil || data[fd.Path] != v {
@@ -304,7 +304,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 	}
 	// Every valid user id arrives whole, escaped by the client and
 	// unescaped by the server.
-	for _, v := range fieldCases[KeyField].valid {
+	for _, v := range fieldCases[KeyField].Valid {
 		id := v.(string)
 		r := put(t, srv, id, `{}`)
 		data, _ := r.json["data"].(map[string]any)
@@ -323,7 +323,7 @@ func TestFakeAcceptsEveryValidExample(t *testing.T) {
 func TestFakeRejectsEveryInvalidExample(t *testing.T) {
 	f, srv := newFake(t)
 	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].invalid {
+		for _, v := range fieldCases[fd.Path].Invalid {
 			ruleErr := fd.Check(v)
 			if ruleErr == nil {
 				t.Fatalf("%s = %q: the table accepts it", fd.Path, v)

@@ -6,31 +6,29 @@ import (
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
 // fieldCase holds values for one field of the table, already of the Go type
 // the mapping would build. The fake tests reuse them, so the table and the
 // fake are checked against the same examples.
-type fieldCase struct {
-	valid   []any
-	invalid []any // every one is rejected by the table
-}
+type fieldCase = providertest.FieldCase
 
 const exampleUUID = "3c90c3cc-0d44-4b50-8888-8dd25736052a"
 
 func textCase() fieldCase {
 	// "<string>" fields: anything that is a string, however long.
-	return fieldCase{valid: []any{"", "<string>", "Ann Smith", strings.Repeat("å", 5000)}, invalid: []any{int64(5), true}}
+	return fieldCase{Valid: []any{"", "<string>", "Ann Smith", strings.Repeat("å", 5000)}, Invalid: []any{int64(5), true}}
 }
 
 func boolCase() fieldCase {
-	return fieldCase{valid: []any{true, false}, invalid: []any{"true", int64(1), "yes"}}
+	return fieldCase{Valid: []any{true, false}, Invalid: []any{"true", int64(1), "yes"}}
 }
 
 func uuidCase() fieldCase {
 	return fieldCase{
-		valid: []any{exampleUUID, "3C90C3CC-0D44-4B50-8888-8DD25736052A", "00000000-0000-0000-0000-000000000000"},
-		invalid: []any{
+		Valid: []any{exampleUUID, "3C90C3CC-0D44-4B50-8888-8DD25736052A", "00000000-0000-0000-0000-000000000000"},
+		Invalid: []any{
 			"", "3c90c3cc0d444b5088888dd25736052a", // no dashes
 			"3c90c3cc-0d44-4b50-8888-8dd25736052",   // 11 at the end
 			"3c90c3cc-0d44-4b50-8888-8dd25736052a0", // 13 at the end
@@ -43,8 +41,8 @@ func uuidCase() fieldCase {
 
 func dateTimeCase() fieldCase {
 	return fieldCase{
-		valid: []any{"2023-11-07T05:31:56Z", "1987-03-15T00:00:00Z", "2024-01-15T14:30:00+01:00", "2024-02-29T23:59:59.123Z"},
-		invalid: []any{
+		Valid: []any{"2023-11-07T05:31:56Z", "1987-03-15T00:00:00Z", "2024-01-15T14:30:00+01:00", "2024-02-29T23:59:59.123Z"},
+		Invalid: []any{
 			"", "2023-11-07", // a date alone: the mapping makes it midnight UTC
 			"2023-11-07T05:31:56", // no zone
 			"2023-11-07 05:31:56Z", "07/11/2023 05:31", "2023-02-30T00:00:00Z", "2023-11-07T25:00:00Z",
@@ -57,14 +55,14 @@ func dateTimeCase() fieldCase {
 // makes sure of it).
 var fieldCases = map[string]fieldCase{
 	"user_id": {
-		valid: []any{"42", exampleUUID, "a b", "50%", "ann@example.com", "x?y#z", "é", "...", ".x"},
-		invalid: []any{
+		Valid: []any{"42", exampleUUID, "a b", "50%", "ann@example.com", "x?y#z", "é", "...", ".x"},
+		Invalid: []any{
 			"", "/", "a/b", "42/", "/42", ".", "..", int64(42),
 		},
 	},
 	"email": {
-		valid: []any{"jsmith@example.com", "Ann.Smith+news@Example.co.uk", "a@b.se"},
-		invalid: []any{
+		Valid: []any{"jsmith@example.com", "Ann.Smith+news@Example.co.uk", "a@b.se"},
+		Invalid: []any{
 			"", "jsmith", "jsmith@example", "jsmith@@example.com", "j smith@example.com",
 			"jsmith@example.com.", "jsmith@example.com\n", int64(1),
 		},
@@ -95,61 +93,6 @@ var fieldCases = map[string]fieldCase{
 	"next_credits_refresh":       dateTimeCase(),
 }
 
-func TestEveryFieldHasCases(t *testing.T) {
-	for _, f := range table.Fields() {
-		c, ok := fieldCases[f.Path]
-		if !ok {
-			t.Errorf("%s: no test cases", f.Path)
-			continue
-		}
-		if len(c.valid) == 0 || len(c.invalid) == 0 {
-			t.Errorf("%s: %d valid and %d invalid examples, want some of each", f.Path, len(c.valid), len(c.invalid))
-		}
-		// Every rule must be shown to reject something, so a rule that
-		// accepts everything (a pattern typed wrong) cannot go unnoticed.
-		for _, r := range f.Rules {
-			rejects := false
-			for _, v := range c.invalid {
-				if r.Check(v) != nil {
-					rejects = true
-				}
-			}
-			if !rejects {
-				t.Errorf("%s: no invalid example breaks the rule %q", f.Path, r)
-			}
-		}
-	}
-	for path := range fieldCases {
-		if _, ok := table.Lookup(path); !ok {
-			t.Errorf("cases for %s, which is not in the table", path)
-		}
-	}
-}
-
-func TestFieldRules(t *testing.T) {
-	tab := Provider{}.Table()
-	for path, c := range fieldCases {
-		f, ok := tab.Lookup(path)
-		if !ok {
-			t.Fatalf("Lookup(%q) failed", path)
-		}
-		for _, v := range c.valid {
-			t.Run(path+"/valid", func(t *testing.T) {
-				if err := f.Check(v); err != nil {
-					t.Errorf("Check(%q) = %v, want nil", v, err)
-				}
-			})
-		}
-		for _, v := range c.invalid {
-			t.Run(path+"/invalid", func(t *testing.T) {
-				if err := f.Check(v); err == nil {
-					t.Errorf("Check(%q) = nil, want an error", v)
-				}
-			})
-		}
-	}
-}
-
 // documentOrder is the document's example body, in its order, after the
 // path's user_id.
 var documentOrder = []string{
@@ -159,6 +102,12 @@ var documentOrder = []string{
 	"stripe_customer_id", "stripe_subscription_id", "stripe_subscription_status",
 	"stripe_has_payment_method", "is_trial", "used_trial", "is_paying",
 	"stripe_last_payment_date", "billing_updated_at", "last_credits_refresh", "next_credits_refresh",
+}
+
+// TestFieldCases: every field has examples of what it accepts and refuses,
+// and the table agrees with each.
+func TestFieldCases(t *testing.T) {
+	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
 }
 
 func TestTableMatchesDocument(t *testing.T) {
