@@ -7,6 +7,8 @@ package input
 import (
 	"errors"
 	"fmt"
+
+	"github.com/acctimport/acctimport/internal/cell"
 )
 
 // Record is one data row.
@@ -16,6 +18,9 @@ type Record struct {
 	Line int
 	// Cells has exactly one value per header column.
 	Cells []string
+	// Kinds says, per cell, what type the cell had in the file (an XLSX
+	// date or number cell); nil means every cell is text, as in CSV.
+	Kinds []cell.Kind
 	// Err is a problem with this row alone (a ragged row, a broken quote, text
 	// that is not valid in the file's encoding): the row is invalid, the
 	// others go on. Cells holds what could be read.

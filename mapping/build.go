@@ -17,6 +17,9 @@ type Row struct {
 	Payload map[string]any
 	Key     string  // the account key, as sent ("" when the row has none)
 	Issues  []Issue // every broken rule; a row with issues must not be sent
+	// Secrets are the row's secret values, as typed and as sent (a password
+	// and its sha1), for scrubbing from anything a server answers.
+	Secrets []string
 }
 
 // Issue is one broken rule, tied to the input column it came from.

@@ -38,6 +38,7 @@ type Result struct {
 	HTTPStatus int
 	Outcome    Outcome
 	Message    string
+	Account    string // the account the server says it changed (Answer.Account)
 }
 
 // APIError is a non-2xx answer.
@@ -46,6 +47,7 @@ type APIError struct {
 	Message    string
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
 	Permanent  bool          // the provider says no retry can help (see Answer)
+	Fatal      bool          // the provider says no row can succeed (see Answer)
 }
 
 func (e *APIError) Error() string {
@@ -109,9 +111,10 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 			Message:    msg,
 			RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now()),
 			Permanent:  ans.Permanent,
+			Fatal:      ans.Fatal,
 		}
 	}
-	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg}, nil
+	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg, Account: x.Creds.Scrub(ans.Account)}, nil
 }
 
 // noAnswer classifies a request that got no (whole) answer: the run was
@@ -181,7 +184,7 @@ func Retryable(err error) (bool, time.Duration) {
 // rejected the credentials. The run must stop rather than fail every row.
 func Fatal(err error) bool {
 	var ae *APIError
-	return errors.As(err, &ae) && (ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden)
+	return errors.As(err, &ae) && (ae.Fatal || ae.Status == http.StatusUnauthorized || ae.Status == http.StatusForbidden)
 }
 
 // ParseRetryAfter reads a Retry-After header in either of its forms: delay

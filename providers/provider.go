@@ -57,6 +57,9 @@ type Request struct {
 	Query       url.Values // without credentials
 	ContentType string
 	Body        []byte
+	// Secrets are this row's secret values (a password, as typed and as
+	// hashed): scrubbed from the answer's message like the credentials.
+	Secrets []string
 }
 
 // Outcome is how a row ended on the server.
@@ -86,6 +89,13 @@ type Answer struct {
 	// reports its validation errors as 500 with a reason, as FairWarning
 	// documents. Retrying it would only spend the rate limit.
 	Permanent bool
+	// Fatal marks an answer that no row can get past (a 404 "API method not
+	// found": the base URL is wrong): the run stops, as on 401 or 403.
+	Fatal bool
+	// Account names the account the server says it changed, when its answer
+	// says ("12345 (jdoe)"), so that the report shows it and a run can see
+	// two account keys landing on one account.
+	Account string
 }
 
 // Fake is an in-process stand-in for a provider's API.

@@ -13,6 +13,11 @@ import (
 // Redacted is what a secret looks like wherever it is printed.
 const Redacted = "[redacted]"
 
+// MaskedCell replaces, in a report, an input cell that feeds a secret field
+// (a password column). It says what to do, and no real value plausibly has
+// it: a masked cell fed back is its row's invalid, never hashed and sent.
+const MaskedCell = "[masked in the report: put the value back]"
+
 // Secret holds a credential. It never reveals itself through fmt, encoding or
 // logging; only Reveal, called where the request is authorised, returns it.
 type Secret struct{ v string }

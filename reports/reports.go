@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/acctimport/acctimport/internal/cell"
 )
 
 // Status is how one row ended.
@@ -37,6 +39,9 @@ type Row struct {
 	Message    string
 	// Cells are the input's columns as read, secrets already masked.
 	Cells []string
+	// Kinds are the cells' types as read (nil: all text), so that a date
+	// or number cell is written back as a date or a number.
+	Kinds []cell.Kind
 	// Issues mark the cells that broke a rule: highlighted, the rule as a
 	// comment.
 	Issues []Issue
