@@ -39,6 +39,8 @@ type Result struct {
 	Outcome    Outcome
 	Message    string
 	Account    string // the account the server says it changed (Answer.Account)
+	// Header is the answer's header, for pacing (RateLimit, X-RateLimit-*).
+	Header http.Header
 }
 
 // APIError is a non-2xx answer.
@@ -48,6 +50,8 @@ type APIError struct {
 	RetryAfter time.Duration // from the Retry-After header; 0 when absent
 	Permanent  bool          // the provider says no retry can help (see Answer)
 	Fatal      bool          // the provider says no row can succeed (see Answer)
+	// Header is the answer's header, for pacing (RateLimit, X-RateLimit-*).
+	Header http.Header
 }
 
 func (e *APIError) Error() string {
@@ -112,9 +116,10 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 			RetryAfter: ParseRetryAfter(resp.Header.Get("Retry-After"), now()),
 			Permanent:  ans.Permanent,
 			Fatal:      ans.Fatal,
+			Header:     resp.Header,
 		}
 	}
-	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg, Account: x.Creds.Scrub(ans.Account)}, nil
+	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg, Account: x.Creds.Scrub(ans.Account), Header: resp.Header}, nil
 }
 
 // noAnswer classifies a request that got no (whole) answer: the run was
