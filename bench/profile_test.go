@@ -95,7 +95,7 @@ func (f *fixture) importOnce(b *testing.B, in string, conc int, dryRun bool, jou
 		if journalDir != "" {
 			jpath := filepath.Join(journalDir, "run.journal")
 			os.Remove(jpath) // a fresh run each time
-			j, err := importer.OpenJournal(jpath, importer.JournalOwner{Provider: "payway", Input: filepath.Base(in)}, false)
+			j, err := importer.OpenJournal(jpath, importer.JournalOwner{Destination: importer.Destination{Provider: "payway", BaseURL: u.String()}, Input: filepath.Base(in)}, false)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/acctimport/acctimport/importer"
 	"github.com/acctimport/acctimport/input"
+	"github.com/acctimport/acctimport/internal/printable"
 	"github.com/acctimport/acctimport/mapping"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
@@ -98,12 +100,17 @@ type settings struct {
 	maxFailures importer.Threshold
 }
 
+// maxConcurrency bounds --concurrency: every request in flight holds a
+// worker, a connection and a row, and no API answers a thousand at once from
+// one client.
+const maxConcurrency = 1024
+
 func (f *importFlags) check(dryRun bool) (settings, error) {
 	var s settings
 	var err error
 	switch {
-	case f.concurrency < 1:
-		return s, usageErrorf("--concurrency must be at least 1")
+	case f.concurrency < 1 || f.concurrency > maxConcurrency:
+		return s, usageErrorf("--concurrency must be from 1 to %d, not %d", maxConcurrency, f.concurrency)
 	case f.rate < 0:
 		return s, usageErrorf("--rate must be 0 (unlimited) or more")
 	case f.burst < 1:
@@ -139,9 +146,15 @@ func defaultOutput(in string) string {
 	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.xlsx"
 }
 
-// defaultJournal is OUTPUT's name + ".journal".
-func defaultJournal(out string) string {
-	return strings.TrimSuffix(out, filepath.Ext(out)) + ".journal"
+// defaultJournal is OUTPUT's name + ".journal"; a sandbox run's is
+// OUTPUT's name + ".sandbox.journal", so that a rehearsal never reads or
+// writes the journal of a real run.
+func defaultJournal(out string, sandbox bool) string {
+	base := strings.TrimSuffix(out, filepath.Ext(out))
+	if sandbox {
+		return base + ".sandbox.journal"
+	}
+	return base + ".journal"
 }
 
 func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags, dryRun bool) error {
@@ -169,10 +182,17 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if out == "" {
 		out = defaultOutput(f.input)
 	}
-	if same, _ := sameFile(out, f.input); same {
-		return usageErrorf("--output %s is the input file; choose another name", out)
-	}
 	if err := reports.CheckPath(out); err != nil {
+		return usageError(err)
+	}
+	jpath := ""
+	if !dryRun {
+		jpath = f.journal
+		if jpath == "" {
+			jpath = defaultJournal(out, f.sandbox)
+		}
+	}
+	if err := checkFiles(f.input, f.mapping, out, jpath, f.summaryJSON); err != nil {
 		return usageError(err)
 	}
 
@@ -199,14 +219,17 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 			base = srv.URL
 			fmt.Fprintf(e.stderr, "sandbox: %s's fake API on %s (nothing leaves this machine)\n", prov.Info().Name, base)
 		} else {
-			if creds, err = providers.LoadCredentials(prov, e.getenv); err != nil {
-				return usageError(err)
-			}
 			if base == "" {
 				base = m.BaseURL
 			}
 			if base == "" {
 				base = prov.Info().BaseURL
+			}
+			if base == "" {
+				return usageErrorf("%s has no public base URL: set base_url in %s (or pass --base-url) to your %s host", prov.Info().Name, f.mapping, prov.Info().Name)
+			}
+			if creds, err = providers.LoadCredentials(prov, e.getenv); err != nil {
+				return usageError(err)
 			}
 		}
 		u, err := url.Parse(base)
@@ -218,7 +241,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 		ex = &providers.Exchange{
 			Provider: prov,
-			Client:   &http.Client{Transport: newTransport(f.concurrency)},
+			Client:   newClient(f.concurrency),
 			BaseURL:  u,
 			Creds:    creds,
 			Options:  m.Options,
@@ -227,17 +250,17 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		if f.rate > 0 {
 			opts.Limiter = rate.NewLimiter(rate.Limit(f.rate*rateMargin), f.burst)
 		}
-		jpath := f.journal
-		if jpath == "" {
-			jpath = defaultJournal(out)
-		}
 		sum, err := fileSum(f.mapping)
 		if err != nil {
 			return usageError(err)
 		}
-		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Provider: prov.Info().Name, MappingSum: sum, Input: filepath.Base(f.input), Sandbox: f.sandbox}, f.resume)
+		dest := importer.Destination{Provider: prov.Info().Name, BaseURL: displayURL(u), Sandbox: f.sandbox}
+		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Destination: dest, MappingSum: sum, Input: filepath.Base(f.input)}, f.resume)
 		if err != nil {
 			return usageError(err)
+		}
+		for _, n := range j.Notes {
+			fmt.Fprintf(e.stderr, "acctimport: %s\n", printable.String(n))
 		}
 		opts.Journal = j
 	}
@@ -249,11 +272,14 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 		return usageError(err)
 	}
-	bar := e.newProgress(f, s, dryRun)
+	bar := e.newProgress(e.progressMode(f.noProgress), dryRun, e.rowCounter(f, s, plan), nil)
 	opts.Progress = bar.row
 	opts.Abandon = e.abandon
+	watched := make(chan struct{})
+	go e.watchInterrupts(ctx, bar, dryRun, watched)
 
 	res, runErr := importer.Run(ctx, plan, in, rep, ex, opts)
+	close(watched)
 	bar.finish()
 
 	sum := &reports.Summary{
@@ -283,6 +309,12 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 	}
 	e.printSummary(sum)
+	if opts.Journal != nil {
+		e.printJournalNotes(opts.Journal, res)
+	}
+	if !dryRun && (runErr != nil || ctx.Err() != nil) {
+		fmt.Fprintf(e.stdout, "to go on from where it stopped (rows already applied are skipped):\n  %s\n", printable.String(resumeCommand(e.args)))
+	}
 	switch {
 	case runErr != nil:
 		return runErr
@@ -298,6 +330,53 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		return usageErrorf("%s: no rows were selected (check --limit and --shard)", f.input)
 	}
 	return nil
+}
+
+// rowCounter counts the rows a run takes, for the progress total: a second
+// pass over the input, with the run's --limit and --shard.
+func (e *env) rowCounter(f *importFlags, s settings, plan *mapping.Plan) func() (int, bool) {
+	return func() (int, bool) {
+		in, err := input.Open(f.input, input.Options{Sheet: f.sheet})
+		if err != nil {
+			return 0, false
+		}
+		defer in.Close()
+		selected := 0
+		for n := 0; f.limit == 0 || n < f.limit; n++ {
+			rec, err := in.Next()
+			if err != nil {
+				return selected, err == io.EOF
+			}
+			key := ""
+			if rec.Err == nil && s.shard.Count > 1 {
+				key = plan.Key(rec.Cells)
+			}
+			if s.shard.Has(key, n) {
+				selected++
+			}
+		}
+		return selected, true
+	}
+}
+
+// watchInterrupts says what an interrupt does to the run, in place of the
+// progress bar, until done is closed.
+func (e *env) watchInterrupts(ctx context.Context, bar *progress, dryRun bool, done <-chan struct{}) {
+	select {
+	case <-ctx.Done():
+	case <-done:
+		return
+	}
+	if dryRun {
+		bar.interrupted("acctimport: interrupted; writing the report of the rows validated so far.")
+		return
+	}
+	bar.interrupted("acctimport: interrupted; no new rows are sent, requests in flight may finish (up to --timeout). Interrupt again to abandon them.")
+	select {
+	case <-e.abandon:
+		fmt.Fprintln(e.stderr, "acctimport: abandoning the requests in flight; writing the report and journal. Interrupt a third time to quit at once.")
+	case <-done:
+	}
 }
 
 func stoppedReason(ctx context.Context, res *importer.Result, err error) string {

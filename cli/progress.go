@@ -3,80 +3,328 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"strings"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
-	"github.com/acctimport/acctimport/input"
 	"github.com/acctimport/acctimport/reports"
 )
 
-// progress draws rows done of total, rows/s, the ETA and failures so far on
-// stderr when it is a terminal. The total is counted by a second, read-only
-// pass over the input in the background, so the run never waits for it.
+// progress tells a person how a run goes. On a terminal it draws a bar:
+// rows done of the total, ok, failed and invalid counts, the pace of rows
+// sent and the time left. Elsewhere (a Kubernetes log, cron) it writes a
+// line every logEvery, so that a long run is never silent for hours. The
+// total is counted by a second, read-only pass over the input in the
+// background, so the run never waits for it.
 type progress struct {
-	bar      *progressbar.ProgressBar
-	failures atomic.Int64
-	label    string
+	w     io.Writer
+	label string // "sending", "validating"
+	bar   *progressbar.ProgressBar
+	width func() int // the terminal's columns
+
+	counts [len(statusIndex)]atomic.Int64
+	total  atomic.Int64 // -1 until counted
+	start  time.Time
+	// pace, when set, is the --rate auto pace in force.
+	pace func() float64
+
+	mu      sync.Mutex // guards the bar and the samples, and serialises output
+	samples []sample   // recent (time, done, sent), for the rates
+	quiet   bool       // nothing more is drawn (after an interrupt or the end)
+	stop    chan struct{}
+	stopped sync.WaitGroup
 }
 
-func (e *env) newProgress(f *importFlags, s settings, dryRun bool) *progress {
-	p := &progress{label: "sending"}
+type sample struct {
+	at         time.Time
+	done, sent int64
+}
+
+// statusIndex numbers the statuses for the counters.
+var statusIndex = [...]reports.Status{reports.StatusOK, reports.StatusPartial, reports.StatusFailed, reports.StatusInvalid, reports.StatusSkipped, reports.StatusValid}
+
+const (
+	logEvery    = 10 * time.Second
+	redrawEvery = 250 * time.Millisecond
+	rateWindow  = 10 * time.Second // rates are of the last ten seconds
+)
+
+// progressMode is how a run shows progress.
+type progressMode int
+
+const (
+	progressNone progressMode = iota
+	progressBar
+	progressLog
+)
+
+func (e *env) progressMode(noProgress bool) progressMode {
+	switch {
+	case noProgress:
+		return progressNone
+	case e.isTerminal():
+		return progressBar
+	}
+	return progressLog
+}
+
+// newProgress starts the display; count, when not nil, counts the rows the
+// run will take (in the background, for the total).
+func (e *env) newProgress(mode progressMode, dryRun bool, count func() (int, bool), pace func() float64) *progress {
+	p := &progress{w: e.stderr, label: "sending", start: time.Now(), pace: pace, stop: make(chan struct{}), width: e.termWidth}
+	p.total.Store(-1)
 	if dryRun {
 		p.label = "validating"
 	}
-	if f.noProgress || !e.isTerminal() {
+	switch mode {
+	case progressNone:
+		p.quiet = true
 		return p
+	case progressBar:
+		p.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(e.stderr),
+			progressbar.OptionSetDescription(p.label),
+			progressbar.OptionFullWidth(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(redrawEvery),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetRenderBlankState(true),
+		)
+		if count != nil {
+			go p.countRows(count)
+		}
+		p.run(redrawEvery, p.redraw)
+	case progressLog:
+		// The total matters only to a run that lasts: a short one is over
+		// before the count could help, and the count costs a second pass.
+		var once sync.Once
+		p.run(logEvery, func() {
+			if count != nil {
+				once.Do(func() { go p.countRows(count) })
+			}
+			p.logLine()
+		})
 	}
-	p.bar = progressbar.NewOptions64(-1,
-		progressbar.OptionSetWriter(e.stderr),
-		progressbar.OptionSetDescription(p.label),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("rows"),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionThrottle(100_000_000), // redraw at most every 100 ms
-		progressbar.OptionClearOnFinish(),
-	)
-	go p.countRows(f, s)
 	return p
 }
 
-// countRows sets the bar's total once the input is counted.
-func (p *progress) countRows(f *importFlags, s settings) {
-	in, err := input.Open(f.input, input.Options{Sheet: f.sheet})
-	if err != nil {
-		return
+// termWidth is the terminal's width in columns, 80 when it cannot tell.
+func (e *env) termWidth() int {
+	if f, ok := e.stderr.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
 	}
-	defer in.Close()
-	n, selected := 0, 0
-	for ; f.limit == 0 || n < f.limit; n++ {
-		if _, err := in.Next(); err != nil {
-			if err != io.EOF {
+	return 80
+}
+
+// run calls f every interval until the display stops.
+func (p *progress) run(interval time.Duration, f func()) {
+	p.stopped.Add(1)
+	go func() {
+		defer p.stopped.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				f()
+			case <-p.stop:
 				return
 			}
+		}
+	}()
+}
+
+// countRows sets the total once the input is counted.
+func (p *progress) countRows(count func() (int, bool)) {
+	if n, ok := count(); ok {
+		p.total.Store(int64(n))
+		p.mu.Lock()
+		if p.bar != nil && !p.quiet {
+			p.bar.ChangeMax64(int64(n))
+		}
+		p.mu.Unlock()
+	}
+}
+
+// row counts a finished row; it is on the hot path, so it only counts.
+func (p *progress) row(st reports.Status) {
+	for i, s := range statusIndex {
+		if s == st {
+			p.counts[i].Add(1)
 			break
 		}
-		if s.shard.Has(n) {
-			selected++
+	}
+	if p.bar != nil {
+		p.mu.Lock()
+		if !p.quiet {
+			_ = p.bar.Add(1)
+		}
+		p.mu.Unlock()
+	}
+}
+
+func (p *progress) count(st reports.Status) int64 {
+	for i, s := range statusIndex {
+		if s == st {
+			return p.counts[i].Load()
 		}
 	}
-	p.bar.ChangeMax64(int64(selected))
+	return 0
 }
 
-func (p *progress) row(st reports.Status) {
-	if p.bar == nil {
+// snapshot is the figures a display shows.
+type snapshot struct {
+	done, total, ok, failed, invalid, skipped int64
+	sentRate, doneRate                        float64 // rows per second, recent
+	pace                                      float64
+}
+
+func (p *progress) snapshot() snapshot {
+	var s snapshot
+	s.ok = p.count(reports.StatusOK) + p.count(reports.StatusPartial) + p.count(reports.StatusValid)
+	s.failed = p.count(reports.StatusFailed)
+	s.invalid = p.count(reports.StatusInvalid)
+	s.skipped = p.count(reports.StatusSkipped)
+	s.done = s.ok + s.failed + s.invalid + s.skipped
+	s.total = p.total.Load()
+	sent := p.count(reports.StatusOK) + p.count(reports.StatusPartial) + s.failed
+	now := time.Now()
+	p.mu.Lock()
+	p.samples = append(p.samples, sample{at: now, done: s.done, sent: sent})
+	for len(p.samples) > 2 && now.Sub(p.samples[1].at) >= rateWindow {
+		p.samples = p.samples[1:]
+	}
+	first := p.samples[0]
+	if len(p.samples) == 1 {
+		first = sample{at: p.start}
+	}
+	p.mu.Unlock()
+	if secs := now.Sub(first.at).Seconds(); secs > 0 {
+		s.sentRate = float64(sent-first.sent) / secs
+		s.doneRate = float64(s.done-first.done) / secs
+	}
+	if p.pace != nil {
+		s.pace = p.pace()
+	}
+	return s
+}
+
+// eta is the time left at the recent pace, or "" when it cannot be told.
+func (s snapshot) eta() string {
+	if s.total < 0 || s.doneRate <= 0 || s.done >= s.total {
+		return ""
+	}
+	left := time.Duration(float64(s.total-s.done) / s.doneRate * float64(time.Second))
+	return left.Round(time.Second).String()
+}
+
+// describe is the bar's text, as long as the terminal allows.
+func (p *progress) describe(s snapshot, width int) string {
+	of := fmt.Sprintf("%d", s.done)
+	if s.total >= 0 {
+		of = fmt.Sprintf("%d/%d", s.done, s.total)
+	}
+	rate := ""
+	if p.label == "sending" {
+		rate = fmt.Sprintf("%.0f sent/s", s.sentRate)
+		if s.pace > 0 {
+			rate += fmt.Sprintf(" (pace %.0f/s)", s.pace)
+		}
+	}
+	full := fmt.Sprintf("%s %s · ok %d · failed %d · invalid %d", p.label, of, s.ok, s.failed, s.invalid)
+	if rate != "" {
+		full += " · " + rate
+	}
+	// The bar itself, its brackets, percentage and time left take about 40
+	// columns; on a narrow terminal the words go first.
+	if len(full)+40 <= width {
+		return full
+	}
+	short := fmt.Sprintf("%s ok %d ✗%d inv %d", of, s.ok, s.failed, s.invalid)
+	if len(short)+30 <= width {
+		return short
+	}
+	return of
+}
+
+func (p *progress) redraw() {
+	s := p.snapshot()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.quiet {
 		return
 	}
-	if st == reports.StatusFailed || st == reports.StatusInvalid || st == reports.StatusPartial {
-		n := p.failures.Add(1)
-		p.bar.Describe(fmt.Sprintf("%s (%d not ok)", p.label, n))
-	}
-	_ = p.bar.Add(1)
+	p.bar.Describe(p.describe(s, p.width()))
 }
 
-func (p *progress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
+// logLine writes one line of progress for a log.
+func (p *progress) logLine() {
+	s := p.snapshot()
+	var b strings.Builder
+	fmt.Fprintf(&b, "progress: %s %d", p.label, s.done)
+	if s.total >= 0 {
+		fmt.Fprintf(&b, " of %d rows (%.0f%%)", s.total, 100*float64(s.done)/float64(max(s.total, 1)))
+	} else {
+		b.WriteString(" rows")
 	}
+	fmt.Fprintf(&b, ": ok %d, failed %d, invalid %d", s.ok, s.failed, s.invalid)
+	if s.skipped > 0 {
+		fmt.Fprintf(&b, ", skipped %d", s.skipped)
+	}
+	if p.label == "sending" {
+		fmt.Fprintf(&b, "; %.1f rows sent/s", s.sentRate)
+	} else {
+		fmt.Fprintf(&b, "; %.0f rows/s", s.doneRate)
+	}
+	if s.pace > 0 {
+		fmt.Fprintf(&b, ", pace %.1f requests/s", s.pace)
+	}
+	if eta := s.eta(); eta != "" {
+		fmt.Fprintf(&b, "; about %s left", eta)
+	}
+	p.say(b.String())
+}
+
+// say writes a line, first clearing the bar so that it does not end up in
+// the middle of it; the bar is drawn again on its next redraw.
+func (p *progress) say(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil && !p.quiet {
+		_ = p.bar.Clear()
+	}
+	fmt.Fprintln(p.w, line)
+}
+
+// interrupted stops drawing for good and says what happens now: an
+// interrupted run writes its report below, and a second bar would only
+// get in the way.
+func (p *progress) interrupted(msg string) {
+	p.mu.Lock()
+	if p.bar != nil && !p.quiet {
+		_ = p.bar.Clear()
+	}
+	p.quiet = true
+	fmt.Fprintln(p.w, msg)
+	p.mu.Unlock()
+}
+
+// finish stops the display and removes the bar.
+func (p *progress) finish() {
+	close(p.stop)
+	p.stopped.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil && !p.quiet {
+		_ = p.bar.Clear()
+		_ = p.bar.Exit()
+	}
+	p.quiet = true
 }

@@ -24,6 +24,9 @@ type env struct {
 	// abandon is closed on a second interrupt: requests in flight are given
 	// up rather than waited for.
 	abandon <-chan struct{}
+	// args are the command line's arguments, for the command that resumes
+	// an interrupted run.
+	args []string
 }
 
 // Main runs acctimport with args (without the program name) and returns the
@@ -36,6 +39,7 @@ func Main(ctx context.Context, abandon <-chan struct{}, args []string, stdout, s
 }
 
 func (e *env) main(ctx context.Context, args []string) int {
+	e.args = args
 	root := e.rootCmd()
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)

@@ -22,14 +22,15 @@ func Execute() int {
 	sigs := make(chan os.Signal, 3)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	// What an interrupt means is said by the command it interrupts (an
+	// import stops sending; the sandbox stops serving), so the first two
+	// only signal; the third, for a disk that hangs, quits here.
 	go func() {
 		if _, ok := <-sigs; !ok {
 			return
 		}
-		fmt.Fprintln(os.Stderr, "\nacctimport: interrupted; no new rows are sent, requests in flight may finish (up to --timeout). Interrupt again to abandon them.")
 		interrupt()
 		<-sigs
-		fmt.Fprintln(os.Stderr, "\nacctimport: abandoning the requests in flight; writing the report and journal. Interrupt a third time to quit at once.")
 		close(abandon)
 		<-sigs
 		fmt.Fprintln(os.Stderr, "\nacctimport: quit without finishing the report; the journal holds what was applied")

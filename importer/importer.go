@@ -1,12 +1,12 @@
 package importer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -29,8 +29,10 @@ type Options struct {
 	DryRun      bool
 	Concurrency int           // requests in flight; < 1 means 1
 	Limiter     *rate.Limiter // every attempt waits on it; nil means unlimited
-	Retries     int           // retries of a retryable failure
-	Limit       int           // only the first Limit data rows; 0 means all
+	// Pacer, when set, paces the attempts instead of Limiter (--rate auto).
+	Pacer       Pacer
+	Retries     int // retries of a retryable failure
+	Limit       int // only the first Limit data rows; 0 means all
 	Shard       Shard
 	MaxFailures Threshold
 	Payloads    bool // put the request body of each row in the report
@@ -44,13 +46,49 @@ type Options struct {
 	// Ctrl-C): their rows are reported failed with an unknown outcome, and
 	// the journal does not count them as done, so --resume sends them again.
 	Abandon <-chan struct{}
+	// MaxRetryAfter is the longest Retry-After a run waits; a server that
+	// asks for more fails the row with its wait in the message. 0 means
+	// DefaultMaxRetryAfter.
+	MaxRetryAfter time.Duration
 }
+
+// DefaultMaxRetryAfter is the longest a row waits for a server that asks it
+// to come back later: past it, the run would stall rather than progress.
+const DefaultMaxRetryAfter = 5 * time.Minute
+
+// Pacer paces a run's attempts: every attempt, retries included, starts
+// with Acquire and ends with Release, which says how the attempt went.
+type Pacer interface {
+	Acquire(ctx context.Context) error
+	Release(Attempt)
+}
+
+// Attempt is how one request went, for a Pacer to learn from.
+type Attempt struct {
+	Status  int         // HTTP status; 0 when no answer came
+	Header  http.Header // the answer's header; nil without an answer
+	Latency time.Duration
+}
+
+// limiterPacer paces attempts with a fixed-rate limiter (--rate R).
+type limiterPacer struct{ l *rate.Limiter }
+
+func (p limiterPacer) Acquire(ctx context.Context) error { return p.l.Wait(ctx) }
+func (limiterPacer) Release(Attempt)                     {}
 
 // Result is what a run did.
 type Result struct {
 	Counts  map[reports.Status]int
 	Total   int    // rows read (and reported)
 	Stopped string // why the run stopped early, "" if it did not
+	// NotReached counts the rows of the input (of this shard, within
+	// --limit) that a stopped or interrupted run never read, so they are not
+	// in the report; NotReachedAtLeast says the count was cut short.
+	NotReached        int
+	NotReachedAtLeast bool
+	// Unjournaled counts the rows that were sent but could not be recorded
+	// in the journal: a resume would send them again.
+	Unjournaled int
 }
 
 // StopError ends a run early because going on cannot help: the provider
@@ -71,8 +109,13 @@ type item struct {
 	line int
 	row  reports.Row
 	done chan struct{} // closed when the row has finished (for same-key ordering)
-	body []byte        // the request body, once encoded (for same-account duplicates)
-	sum  string        // the body's PayloadSum, when there is a journal
+	// sum is the request body's PayloadSum: the journal knows the row by it,
+	// and a same-account duplicate is found by it without keeping the body.
+	sum string
+	occ int // the occurrence of (key, sum) in the input
+	// applied is set before done is closed: the row's change is on the
+	// server (ok, partial, or applied by an earlier run per the journal).
+	applied bool
 }
 
 // Run imports every row of in, writing each row's result to out. ex is nil
@@ -98,6 +141,12 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	}
 	if r.opts.Backoff == nil {
 		r.opts.Backoff = ExponentialBackoff(500*time.Millisecond, 30*time.Second)
+	}
+	if r.opts.MaxRetryAfter <= 0 {
+		r.opts.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	if r.opts.Pacer == nil && r.opts.Limiter != nil {
+		r.opts.Pacer = limiterPacer{r.opts.Limiter}
 	}
 
 	// stopCtx ends reading and sending new requests; requests already in
@@ -129,6 +178,10 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	readErr := r.read(stopCtx, in)
 	close(r.results)
 	werr := <-writeErr
+	r.res.Unjournaled = int(r.unjournaled.Load())
+	if readErr == nil && werr == nil && stopCtx.Err() != nil {
+		r.countNotReached(in, inFlight)
+	}
 
 	// Rows may have been sent by now, so neither is a usage error: the run
 	// stopped early, and says why.
@@ -165,11 +218,17 @@ type run struct {
 	res      *Result // written only by the writer goroutine until Run returns
 
 	keys map[string]*item // the latest row per account key; the reader's alone
+	occ  Occurrences      // the reader's alone
+	// index is the number of data rows read so far (for --limit and the
+	// rows never reached); the reader's alone.
+	index int
 	// finished and failed count rows as they end, in any order, so that
 	// --max-failures stops sending at once rather than when the in-order
 	// writer catches up.
 	finished, failed atomic.Int64
+	unjournaled      atomic.Int64
 	maxOnce          sync.Once
+	accounts         accountLog
 }
 
 // task is one row handed to a worker: in a run, built and encoded, with the
@@ -179,6 +238,20 @@ type task struct {
 	prev  *item
 	req   *providers.Request
 	cells []string
+}
+
+// selected reports whether a row belongs to this run's shard: by its
+// account key, so every row of one account is on one shard, or by its
+// index when it has no key (a broken row still lands on exactly one).
+func (r *run) selected(rec *input.Record, index int) bool {
+	if r.opts.Shard.Count <= 1 {
+		return true
+	}
+	key := ""
+	if rec.Err == nil {
+		key = r.plan.Key(rec.Cells)
+	}
+	return r.opts.Shard.Has(key, index)
 }
 
 // read streams the input and hands each row to the workers, until the input
@@ -219,22 +292,13 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 		_ = g.Wait()
 	}()
 	seq := 0
-	for index := 0; ; index++ {
-		if r.opts.Limit > 0 && index >= r.opts.Limit {
+	for ; ; r.index++ {
+		if r.opts.Limit > 0 && r.index >= r.opts.Limit {
 			break
-		}
-		rec, err := in.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			r.stop(err)
-			return err
-		}
-		if !r.opts.Shard.Has(index) {
-			continue
 		}
 		// A slot in the reorder window; released when the row is written.
+		// Taken before reading, so that a stopped run has not read a row it
+		// will not report.
 		select {
 		case r.slots <- struct{}{}:
 		case <-ctx.Done():
@@ -244,9 +308,23 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 			<-r.slots
 			return nil
 		}
+		rec, err := in.Next()
+		if err == io.EOF {
+			<-r.slots
+			break
+		}
+		if err != nil {
+			<-r.slots
+			r.stop(err)
+			return err
+		}
+		if !r.selected(&rec, r.index) {
+			<-r.slots
+			continue
+		}
 		it := &item{seq: seq, line: rec.Line, done: make(chan struct{})}
 		seq++
-		it.row = reports.Row{Line: rec.Line, Cells: r.masked(rec.Cells)}
+		it.row = reports.Row{Line: rec.Line, Cells: r.masked(rec.Cells), Kinds: rec.Kinds}
 		if rec.Err != nil {
 			r.finish(it, reports.StatusInvalid, rec.Err.Error())
 			continue
@@ -264,6 +342,8 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 		if !ok {
 			continue
 		}
+		req.Secrets = built.Secrets
+		it.sum = PayloadSum(req.Body)
 		// Rows with the same key are applied in input order: each waits for
 		// the one before it.
 		var prev *item
@@ -274,10 +354,48 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 				r.sweepKeys()
 			}
 		}
+		if j := r.opts.Journal; j != nil {
+			it.occ = r.occ.Next(built.Key, it.sum)
+			if j.Done(built.Key, it.sum, it.occ) {
+				it.applied = true
+				r.finish(it, reports.StatusSkipped, "already applied by an earlier run (journal)")
+				continue
+			}
+		}
 		work <- task{it: it, prev: prev, req: req}
 	}
 	return nil
 }
+
+// countNotReached counts the rows a stopped run never read, so the Summary
+// can say how many are left. It reads on from where the run stopped, for a
+// few seconds at most (a huge workbook is not worth holding an interrupted
+// run for), and gives up on a second interrupt.
+func (r *run) countNotReached(in input.Reader, abandon context.Context) {
+	deadline := time.Now().Add(notReachedBudget)
+	for n := 0; ; r.index++ {
+		if r.opts.Limit > 0 && r.index >= r.opts.Limit {
+			return
+		}
+		if n++; n%1024 == 0 && (time.Now().After(deadline) || abandon.Err() != nil) {
+			r.res.NotReachedAtLeast = true
+			return
+		}
+		rec, err := in.Next()
+		if err != nil {
+			if err != io.EOF {
+				r.res.NotReachedAtLeast = true
+			}
+			return
+		}
+		if r.selected(&rec, r.index) {
+			r.res.NotReached++
+		}
+	}
+}
+
+// notReachedBudget bounds countNotReached.
+const notReachedBudget = 5 * time.Second
 
 // checked finishes a row whose payload broke a rule as invalid, naming
 // every broken cell; it reports whether the row may go on.
@@ -301,10 +419,6 @@ func (r *run) encode(it *item, payload map[string]any) (*providers.Request, bool
 	if err != nil {
 		r.finish(it, reports.StatusInvalid, err.Error())
 		return nil, false
-	}
-	it.body = req.Body
-	if r.opts.Journal != nil {
-		it.sum = PayloadSum(req.Body)
 	}
 	if r.opts.Payloads {
 		it.row.Payload = string(req.Body)
@@ -357,7 +471,7 @@ func (r *run) masked(cells []string) []string {
 		if len(out) > 0 && &out[0] == &cells[0] { // copy once, on the first secret
 			out = append([]string(nil), cells...)
 		}
-		out[i] = providers.Redacted
+		out[i] = providers.MaskedCell
 	}
 	return out
 }
@@ -379,14 +493,11 @@ func (r *run) send(ctx context.Context, t task) {
 	if prev != nil {
 		note = fmt.Sprintf("applied after row %d, which has the same key", prev.line)
 	}
-	if prev != nil && prev.row.Status == reports.StatusOK && bytes.Equal(prev.body, req.Body) {
+	if prev != nil && prev.applied && prev.sum == it.sum {
 		// The same change to the same account again (a row pasted twice):
 		// the earlier row applied it, so sending it again can only hurt.
+		it.applied = true
 		r.finish(it, reports.StatusSkipped, fmt.Sprintf("duplicate of row %d (same account, same payload), which was applied", prev.line))
-		return
-	}
-	if r.opts.Journal != nil && r.opts.Journal.Done(it.row.Key, it.sum) {
-		r.finish(it, reports.StatusSkipped, withNote("already applied by an earlier run (journal)", note))
 		return
 	}
 	// Attempts are not cancelled by ctx: once a request is on the wire it is
@@ -395,8 +506,8 @@ func (r *run) send(ctx context.Context, t task) {
 	sendCtx := r.inFlight
 	var lastErr error
 	for attempt := 1; ; attempt++ {
-		if r.opts.Limiter != nil {
-			if err := r.opts.Limiter.Wait(ctx); err != nil {
+		if r.opts.Pacer != nil {
+			if err := r.opts.Pacer.Acquire(ctx); err != nil {
 				if lastErr == nil {
 					r.finish(it, reports.StatusSkipped, withNote("not sent: "+stopReason(ctx), note))
 				} else {
@@ -405,7 +516,9 @@ func (r *run) send(ctx context.Context, t task) {
 				return
 			}
 		}
+		began := time.Now()
 		res, err := r.ex.Do(sendCtx, req)
+		r.released(res, err, time.Since(began))
 		lastErr = err
 		it.row.Attempts = attempt
 		if err != nil && sendCtx.Err() != nil {
@@ -423,7 +536,16 @@ func (r *run) send(ctx context.Context, t task) {
 				status = reports.StatusFailed
 			}
 			it.row.HTTPStatus = res.HTTPStatus
-			r.record(it, status, withNote(res.Message, note))
+			msg := res.Message
+			if res.Account != "" && status != reports.StatusFailed {
+				if clash := r.accounts.land(res.Account, it.row.Key, it.line); clash != "" {
+					r.stop(&StopError{Reason: clash})
+					r.record(it, reports.StatusFailed, withNote(withNote(msg, "applied to account "+res.Account+", which another account key was also applied to: "+clash), note))
+					return
+				}
+				msg = withNote(msg, "applied to account "+res.Account)
+			}
+			r.record(it, status, withNote(msg, note))
 			return
 		}
 		var ae *providers.APIError
@@ -431,11 +553,19 @@ func (r *run) send(ctx context.Context, t task) {
 			it.row.HTTPStatus = ae.Status
 		}
 		if providers.Fatal(err) {
-			r.stop(&StopError{Reason: fmt.Sprintf("the provider rejected the credentials (%v); stopped so as not to fail every row", err)})
+			why := "the provider rejected the credentials"
+			if ae != nil && ae.Fatal {
+				why = "the provider's answer means no row can succeed"
+			}
+			r.stop(&StopError{Reason: fmt.Sprintf("%s (%v); stopped so as not to fail every row", why, err)})
 			r.record(it, reports.StatusFailed, withNote(err.Error(), note))
 			return
 		}
 		retry, after := providers.Retryable(err)
+		if retry && after > r.opts.MaxRetryAfter {
+			r.record(it, reports.StatusFailed, withNote(fmt.Sprintf("%v; the server asks to wait %s, longer than acctimport waits (%s): not retried; send it again later with --resume", err, roundWait(after), r.opts.MaxRetryAfter), note))
+			return
+		}
 		if !retry || attempt > r.opts.Retries {
 			msg := err.Error()
 			if retry {
@@ -457,6 +587,28 @@ func (r *run) send(ctx context.Context, t task) {
 			return
 		}
 	}
+}
+
+// released tells the pacer how an attempt went.
+func (r *run) released(res providers.Result, err error, latency time.Duration) {
+	if r.opts.Pacer == nil {
+		return
+	}
+	a := Attempt{Status: res.HTTPStatus, Header: res.Header, Latency: latency}
+	var ae *providers.APIError
+	if errors.As(err, &ae) {
+		a.Status, a.Header = ae.Status, ae.Header
+	}
+	r.opts.Pacer.Release(a)
+}
+
+// roundWait shows a server's wait the way a person reads it: "87600h0m0s"
+// for ten years is exact, but "3650 days" is what they will understand.
+func roundWait(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.Round(time.Second).String()
 }
 
 // withNote appends a note to a message: "msg (note)", or just the note.
@@ -484,10 +636,21 @@ func stopReason(ctx context.Context) string {
 	return "the run was stopped"
 }
 
-// record journals a sent row's outcome, then reports it.
+// record journals a sent row's outcome, then reports it. A journal that
+// cannot be written stops the run at once: every row sent after it would be
+// sent again by a resume.
 func (r *run) record(it *item, status reports.Status, msg string) {
-	if r.opts.Journal != nil {
-		r.opts.Journal.Record(it.line, it.row.Key, it.sum, status)
+	if j := r.opts.Journal; j != nil {
+		if err := j.Record(it.line, it.row.Key, it.sum, it.occ, status); err != nil {
+			if status == reports.StatusOK || status == reports.StatusPartial {
+				r.unjournaled.Add(1)
+				msg = withNote(msg, "sent, but not recorded in the journal: a --resume would send it again")
+			}
+			r.stop(&StopError{Reason: fmt.Sprintf("the journal cannot be written (%v); stopped so that no row is sent that a resume could not account for", err)})
+		}
+	}
+	if status == reports.StatusOK || status == reports.StatusPartial {
+		it.applied = true
 	}
 	r.finish(it, status, msg)
 }
@@ -543,6 +706,43 @@ func (r *run) count(s reports.Status) {
 	if r.opts.Progress != nil {
 		r.opts.Progress(s)
 	}
+}
+
+// accountLog remembers which account key the server applied each account
+// it names to. Finerworks documents that an account_key the app key may not
+// use "will not be utilized": the update lands on the app key's own account
+// and the answer still says success. Two keys answered with one account is
+// that case, and every further row may be changing the wrong customer.
+type accountLog struct {
+	mu   sync.Mutex
+	seen map[string]*landing
+}
+
+type landing struct {
+	key  string
+	line int
+	rows int
+}
+
+// land records that the row at line with key was applied to account, and
+// returns why the run must stop when another key landed there before.
+func (a *accountLog) land(account, key string, line int) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.seen == nil {
+		a.seen = make(map[string]*landing)
+	}
+	l := a.seen[account]
+	if l == nil {
+		a.seen[account] = &landing{key: key, line: line, rows: 1}
+		return ""
+	}
+	l.rows++
+	if l.key == key {
+		return ""
+	}
+	return fmt.Sprintf("the provider applied account key %q (row %d) and account key %q (row %d) to one account, %s; %d rows were applied to it. An account key the credentials may not use is not utilized: the change lands on the credentials' own account instead. Check the account keys and the app key's permissions before going on",
+		l.key, l.line, key, line, account, l.rows)
 }
 
 // ExponentialBackoff waits a random time between 0 and base*2^(n-1), capped

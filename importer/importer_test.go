@@ -49,11 +49,15 @@ func (stubProvider) Encode(p map[string]any, _ providers.Options) (*providers.Re
 func (stubProvider) Authorize(r *http.Request, c providers.Credentials) {
 	r.Header.Set("X-Key", c["STUB_KEY"].Reveal())
 }
-func (stubProvider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
+func (stubProvider) Read(status int, h http.Header, body []byte, _ providers.Options) providers.Answer {
 	if status == http.StatusMultiStatus {
 		return providers.Answer{Outcome: providers.Partial, Message: "some fields not updated"}
 	}
-	return providers.Answer{Message: providers.ErrorMessage(body)}
+	return providers.Answer{
+		Message: providers.ErrorMessage(body),
+		Account: h.Get("X-Account"),
+		Fatal:   status == http.StatusNotFound && strings.Contains(string(body), "method not found"),
+	}
 }
 func (stubProvider) NewFake(providers.Credentials) providers.Fake { return nil }
 
@@ -109,6 +113,8 @@ func plan(t *testing.T) *mapping.Plan {
 }
 
 const secret = "s3cr3t-key"
+
+var testOwner = JournalOwner{Destination: Destination{Provider: "stub", BaseURL: "https://api.example.test"}, MappingSum: "abc", Input: "in.csv"}
 
 // server answers with handle, after checking the key, and counts requests
 // per account id.
@@ -427,15 +433,31 @@ func TestRunRateLimit(t *testing.T) {
 
 func TestShardsCoverEveryRowOnce(t *testing.T) {
 	const rows, n = 103, 4
+	// Accounts repeat (every row of one account must land on one shard), and
+	// some rows have no key (broken rows go by their index).
+	keyOf := func(r int) string {
+		if r%10 == 7 {
+			return ""
+		}
+		return fmt.Sprintf("acct-%d", r%17)
+	}
 	seen := make([]int, rows)
+	shardOf := map[string]int{}
 	for i := 0; i < n; i++ {
 		s, err := ParseShard(fmt.Sprintf("%d/%d", i, n))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for r := 0; r < rows; r++ {
-			if s.Has(r) {
-				seen[r]++
+			if !s.Has(keyOf(r), r) {
+				continue
+			}
+			seen[r]++
+			if k := keyOf(r); k != "" {
+				if prev, ok := shardOf[k]; ok && prev != i {
+					t.Errorf("account %s is on shards %d and %d", k, prev, i)
+				}
+				shardOf[k] = i
 			}
 		}
 	}
@@ -444,9 +466,42 @@ func TestShardsCoverEveryRowOnce(t *testing.T) {
 			t.Fatalf("row %d is in %d shards", r, c)
 		}
 	}
+	used := map[int]bool{}
+	for _, sh := range shardOf {
+		used[sh] = true
+	}
+	if len(used) < 3 {
+		t.Errorf("17 accounts landed on only %d of %d shards", len(used), n)
+	}
 	for _, bad := range []string{"4/4", "-1/2", "1", "a/b", "0/0"} {
 		if _, err := ParseShard(bad); err == nil {
 			t.Errorf("ParseShard(%q) accepted", bad)
+		}
+	}
+}
+
+// TestRunShardsByAccount: a run of one shard takes every row of its
+// accounts, in order, and no row of another shard's.
+func TestRunShardsByAccount(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	ids := []string{"a", "b", "c", "a", "d", "b", "a", "e", "c", "f"}
+	all := map[string]int{}
+	for i := 0; i < 3; i++ {
+		sh, _ := ParseShard(fmt.Sprintf("%d/3", i))
+		out := &memReport{}
+		if _, err := Run(context.Background(), plan(t), rowsOf(ids...), out, exchange(t, s, secret), Options{Shard: sh, Concurrency: 4, Backoff: noWait}); err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range out.rows {
+			if !sh.Has(r.Key, 0) {
+				t.Errorf("shard %s took account %s", sh, r.Key)
+			}
+			all[r.Key]++
+		}
+	}
+	for _, id := range ids {
+		if all[id] != strings.Count(strings.Join(ids, ""), id) {
+			t.Errorf("account %s: %d rows reported over all shards", id, all[id])
 		}
 	}
 }
@@ -480,8 +535,7 @@ func TestThreshold(t *testing.T) {
 func TestJournalResumeSkipsAppliedRows(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
 	path := filepath.Join(t.TempDir(), "run.journal")
-	owner := JournalOwner{Provider: "stub", MappingSum: "abc", Input: "in.csv"}
-	j, err := OpenJournal(path, owner, false)
+	j, err := OpenJournal(path, testOwner, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,13 +545,10 @@ func TestJournalResumeSkipsAppliedRows(t *testing.T) {
 	if err := j.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := OpenJournal(path, owner, false); !errors.Is(err, ErrJournalExists) {
+	if _, err := OpenJournal(path, testOwner, false); !errors.Is(err, ErrJournalExists) {
 		t.Fatalf("reopening without resume: %v", err)
 	}
-	if _, err := OpenJournal(path, JournalOwner{Provider: "stub", MappingSum: "other", Input: "in.csv"}, true); err == nil {
-		t.Fatal("a journal of another mapping was accepted")
-	}
-	j, err = OpenJournal(path, owner, true)
+	j, err = OpenJournal(path, testOwner, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,6 +562,134 @@ func TestJournalResumeSkipsAppliedRows(t *testing.T) {
 	}
 	if s.received["a"] != 1 || s.received["b"] != 1 || s.received["c"] != 1 {
 		t.Errorf("received %v", s.received)
+	}
+}
+
+// abaRows updates account x to old, new, then old again.
+func abaRows() *sliceReader {
+	return &sliceReader{rows: []input.Record{
+		{Line: 2, Cells: []string{"x", "old"}},
+		{Line: 3, Cells: []string{"x", "new"}},
+		{Line: 4, Cells: []string{"x", "old"}},
+	}}
+}
+
+// TestJournalResumesABA: an account updated old -> new -> old, stopped after
+// two rows, resumes with the third: the journal knows a row by its
+// occurrence of (key, payload), not by the pair alone.
+func TestJournalResumesABA(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	path := filepath.Join(t.TempDir(), "run.journal")
+	j, err := OpenJournal(path, testOwner, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), plan(t), abaRows(), &memReport{}, exchange(t, s, secret), Options{Journal: j, Limit: 2, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	j, err = OpenJournal(path, testOwner, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &memReport{}
+	if _, err := Run(context.Background(), plan(t), abaRows(), out, exchange(t, s, secret), Options{Journal: j, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	if got := statuses(out.rows); got != "2:skipped 3:skipped 4:ok" {
+		t.Errorf("resumed report %q", got)
+	}
+	if got := strings.Join(s.order, " "); got != "x/old x/new x/old" {
+		t.Errorf("the server saw %q; the account must end at old", got)
+	}
+}
+
+// TestJournalWithoutResumeNeverSkips: a sandbox rehearsal's journal at the
+// same path never makes a run skip a row, and a journal of a real run that
+// sent nothing is simply started over.
+func TestJournalWithoutResumeNeverSkips(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	path := filepath.Join(t.TempDir(), "run.journal")
+	sandbox := testOwner
+	sandbox.Sandbox = true
+	for range 3 { // the README's rehearsal, run again and again
+		j, err := OpenJournal(path, sandbox, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := &memReport{}
+		if _, err := Run(context.Background(), plan(t), rowsOf("a", "b"), out, exchange(t, s, secret), Options{Journal: j, Backoff: noWait}); err != nil {
+			t.Fatal(err)
+		}
+		_ = j.Close()
+		if got := statuses(out.rows); got != "2:ok 3:ok" {
+			t.Fatalf("rehearsal: %q", got)
+		}
+	}
+	j, err := OpenJournal(path, testOwner, false)
+	if err != nil {
+		t.Fatalf("a real run over a sandbox journal: %v", err)
+	}
+	out := &memReport{}
+	if _, err := Run(context.Background(), plan(t), rowsOf("a", "b"), out, exchange(t, s, secret), Options{Journal: j, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	if got := statuses(out.rows); got != "2:ok 3:ok" {
+		t.Errorf("the real run after rehearsals: %q", got)
+	}
+	if s.received["a"] != 4 || s.received["b"] != 4 {
+		t.Errorf("received %v", s.received)
+	}
+}
+
+// breakJournal makes every later write to j fail, as a full disk does.
+func breakJournal(t *testing.T, j *Journal) {
+	t.Helper()
+	if err := j.f.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestJournalWriteFailureStops: when the journal cannot be written the run
+// stops sending at once (a resume could not account for what it sends),
+// and the rows sent but not journaled are marked.
+func TestJournalWriteFailureStops(t *testing.T) {
+	var sent atomic.Int64
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { sent.Add(1); w.WriteHeader(http.StatusOK) })
+	j, err := OpenJournal(filepath.Join(t.TempDir(), "run.journal"), testOwner, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	breakJournal(t, j)
+	ids := make([]string, 500)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("k%d", i)
+	}
+	out := &memReport{}
+	res, err := Run(context.Background(), plan(t), rowsOf(ids...), out, exchange(t, s, secret), Options{Journal: j, Concurrency: 4, Backoff: noWait})
+	var se *StopError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "journal cannot be written") {
+		t.Fatalf("err = %v, want a stop naming the journal", err)
+	}
+	if n := sent.Load(); n > 8 {
+		t.Errorf("%d rows were sent after the journal broke; want at most the requests in flight", n)
+	}
+	marked := 0
+	for _, r := range out.rows {
+		if strings.Contains(r.Message, "not recorded in the journal") {
+			marked++
+		}
+	}
+	if int64(marked) != sent.Load() || res.Unjournaled != marked {
+		t.Errorf("%d rows sent, %d marked, Unjournaled %d", sent.Load(), marked, res.Unjournaled)
+	}
+	if res.NotReached == 0 {
+		t.Error("the rows never reached are not counted")
+	}
+	if res.Total+res.NotReached != len(ids) {
+		t.Errorf("%d reported + %d not reached != %d rows", res.Total, res.NotReached, len(ids))
 	}
 }
 
@@ -534,5 +713,87 @@ func TestRunSkipsExactDuplicateOfTheRowBefore(t *testing.T) {
 	}
 	if s.received["a"] != 3 {
 		t.Errorf("sent %d times, want 3", s.received["a"])
+	}
+}
+
+// TestRunRetryAfterTooLongFailsTheRow: a server asking to wait for years
+// fails the row at once with its wait in the message, instead of stalling
+// the run.
+func TestRunRetryAfterTooLongFailsTheRow(t *testing.T) {
+	for _, after := range []string{"315360000", time.Now().AddDate(10, 0, 0).UTC().Format(http.TimeFormat)} {
+		s := newServer(t, func(w http.ResponseWriter, _ string, _ int) {
+			w.Header().Set("Retry-After", after)
+			w.WriteHeader(http.StatusTooManyRequests)
+		})
+		out := &memReport{}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = Run(context.Background(), plan(t), rowsOf("a"), out, exchange(t, s, secret), Options{Retries: 5, Backoff: noWait})
+		}()
+		select {
+		case <-done:
+		case <-time.After(time.Minute):
+			t.Fatalf("Retry-After %s stalled the run", after)
+		}
+		r := out.rows[0]
+		if r.Status != reports.StatusFailed || r.Attempts != 1 || !strings.Contains(r.Message, "asks to wait") {
+			t.Errorf("Retry-After %s: %s after %d attempts: %q", after, r.Status, r.Attempts, r.Message)
+		}
+	}
+}
+
+// TestRunStopsWhenTwoKeysLandOnOneAccount: a provider that answers two
+// account keys with the same account changed the wrong customer; the run
+// stops at once.
+func TestRunStopsWhenTwoKeysLandOnOneAccount(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, id string, _ int) {
+		account := "1 (" + id + ")"
+		if id == "owner" || id == "c" || id == "d" { // the app key's own, and keys it may not use
+			account = "7 (owner)"
+		}
+		w.Header().Set("X-Account", account)
+		w.WriteHeader(http.StatusOK)
+	})
+	out := &memReport{}
+	_, err := Run(context.Background(), plan(t), rowsOf("a", "b", "owner", "c", "d", "e", "f"), out, exchange(t, s, secret), Options{Concurrency: 1, Backoff: noWait})
+	var se *StopError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, `"owner"`) || !strings.Contains(se.Reason, `"c"`) || !strings.Contains(se.Reason, "7 (owner)") {
+		t.Fatalf("err = %v", err)
+	}
+	if got := statuses(out.rows); !strings.HasPrefix(got, "2:ok 3:ok 4:ok 5:failed") {
+		t.Errorf("report %q", got)
+	}
+	if !strings.Contains(out.rows[0].Message, "applied to account 1 (a)") {
+		t.Errorf("message %q", out.rows[0].Message)
+	}
+	if s.received["e"]+s.received["f"] > 0 {
+		t.Errorf("rows were sent after the clash: %v", s.received)
+	}
+}
+
+// TestRunStopsOnFatalAnswer: an answer the provider marks as fatal (a wrong
+// base URL's "API method not found") stops the run like 401.
+func TestRunStopsOnFatalAnswer(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) {
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, `{"error": "API method not found"}`)
+	})
+	ids := make([]string, 200)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("k%d", i)
+	}
+	out := &memReport{}
+	_, err := Run(context.Background(), plan(t), rowsOf(ids...), out, exchange(t, s, secret), Options{Concurrency: 2, Backoff: noWait})
+	var se *StopError
+	if !errors.As(err, &se) || !strings.Contains(se.Reason, "no row can succeed") {
+		t.Fatalf("err = %v", err)
+	}
+	sent := 0
+	for _, n := range s.received {
+		sent += n
+	}
+	if sent > 4 {
+		t.Errorf("%d requests after a fatal answer", sent)
 	}
 }

@@ -2,12 +2,15 @@ package importer
 
 import (
 	"fmt"
+	"hash/fnv"
 	"strconv"
 	"strings"
 )
 
-// Shard selects the rows whose index (0-based, among data rows) mod Count
-// is Index, so one file can be split across machines without overlap.
+// Shard selects the rows of the accounts whose key hashes to Index mod
+// Count, so one file can be split across machines without overlap, and
+// every row of one account is on one shard (its rows stay in order). A row
+// without a key (a broken one) goes by its index among the data rows.
 type Shard struct {
 	Index, Count int
 }
@@ -26,12 +29,19 @@ func ParseShard(s string) (Shard, error) {
 	return Shard{Index: idx, Count: cnt}, nil
 }
 
-// Has reports whether the row at index belongs to the shard.
-func (s Shard) Has(index int) bool {
+// Has reports whether the row with account key key (as sent; "" for none)
+// at index (0-based, among data rows) belongs to the shard. The hash is
+// FNV-1a of the key, the same on every machine and every version.
+func (s Shard) Has(key string, index int) bool {
 	if s.Count <= 1 {
 		return true
 	}
-	return index%s.Count == s.Index
+	if key == "" {
+		return index%s.Count == s.Index
+	}
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return h.Sum64()%uint64(s.Count) == uint64(s.Index)
 }
 
 func (s Shard) String() string {

@@ -63,7 +63,7 @@ func TestExchangeOK(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res != (providers.Result{HTTPStatus: 200, Outcome: providers.OK}) {
+			if res.HTTPStatus != 200 || res.Outcome != providers.OK || res.Message != "" {
 				t.Errorf("result %+v", res)
 			}
 			got := f.Applied()
