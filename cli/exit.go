@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/acctimport/acctimport/importer"
+	"github.com/acctimport/acctimport/internal/printable"
 )
 
 // Exit statuses, as SPEC.md defines them.
@@ -70,5 +71,7 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintln(w, "acctimport: interrupted; the report and journal hold every row that finished")
 		return
 	}
-	fmt.Fprintf(w, "acctimport: %v\n", err)
+	// Errors quote file names, cells and servers' words: none of them may
+	// act on the terminal.
+	fmt.Fprintf(w, "acctimport: %s\n", printable.String(err.Error()))
 }

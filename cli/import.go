@@ -309,6 +309,13 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 	}
 	e.printSummary(sum)
+	if res.NotReached > 0 {
+		more := ""
+		if res.NotReachedAtLeast {
+			more = "at least "
+		}
+		fmt.Fprintf(e.stdout, "not reached: %s%s, not in the report\n", more, rowsWord(res.NotReached))
+	}
 	if opts.Journal != nil {
 		e.printJournalNotes(opts.Journal, res)
 	}
@@ -402,15 +409,25 @@ func (e *env) printSummary(s *reports.Summary) {
 	if len(parts) == 0 {
 		parts = append(parts, "no rows")
 	}
-	verb := "sent"
+	took := s.End.Sub(s.Start).Round(time.Millisecond)
 	if s.DryRun {
-		verb = "validated"
+		fmt.Fprintf(e.stdout, "validated %s in %s: %s\n", rowsWord(s.Total), took, strings.Join(parts, ", "))
+	} else {
+		sent := s.Counts[reports.StatusOK] + s.Counts[reports.StatusPartial] + s.Counts[reports.StatusFailed]
+		fmt.Fprintf(e.stdout, "%s in %s: %s; %d sent\n", rowsWord(s.Total), took, strings.Join(parts, ", "), sent)
 	}
-	fmt.Fprintf(e.stdout, "%s %d rows in %s: %s\n", verb, s.Total, s.End.Sub(s.Start).Round(time.Millisecond), strings.Join(parts, ", "))
 	if s.Stopped != "" {
-		fmt.Fprintf(e.stdout, "stopped early: %s\n", s.Stopped)
+		fmt.Fprintf(e.stdout, "stopped early: %s\n", printable.String(s.Stopped))
 	}
-	fmt.Fprintf(e.stdout, "report: %s\n", s.Output)
+	fmt.Fprintf(e.stdout, "report: %s\n", printable.String(s.Output))
+}
+
+// rowsWord is "1 row", "2 rows".
+func rowsWord(n int) string {
+	if n == 1 {
+		return "1 row"
+	}
+	return fmt.Sprintf("%d rows", n)
 }
 
 // rateMargin is the share of --rate actually used. Requests leave at even

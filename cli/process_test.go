@@ -275,6 +275,36 @@ func TestInterruptFinishesInFlight(t *testing.T) {
 	if matches, _ := filepath.Glob(filepath.Join(dir, "*.journal")); len(matches) != 1 {
 		t.Errorf("journal files: %v", matches)
 	}
+	// The run says how many rows it never reached, and the exact command
+	// that goes on; that command applies every row that is left.
+	stdout := p.stdout.String()
+	if !strings.Contains(stdout, "not reached: ") {
+		t.Errorf("stdout does not count the rows not reached:\n%s", stdout)
+	}
+	i := strings.Index(stdout, "acctimport run ")
+	if i < 0 {
+		t.Fatalf("no resume command in:\n%s", stdout)
+	}
+	resume := strings.Fields(strings.TrimPrefix(firstLine(stdout[i:]), "acctimport "))
+	if resume[len(resume)-1] != "--resume" {
+		t.Fatalf("resume command %q", resume)
+	}
+	fake.SetFault(nil)
+	if code := startProgram(t, tok, resume...).wait(t); code != ExitOK {
+		t.Fatalf("the printed resume command: exit %d", code)
+	}
+	perKey := map[string]int{}
+	for _, a := range fake.Applied() {
+		perKey[a.Key]++
+	}
+	if len(perKey) != 200 {
+		t.Errorf("%d of 200 accounts applied after the resume", len(perKey))
+	}
+	for k, n := range perKey {
+		if n > 1 {
+			t.Errorf("account %s applied %d times", k, n)
+		}
+	}
 }
 
 // TestSecondInterruptAbandons: with requests stuck on a slow server, a

@@ -61,7 +61,9 @@ Exit status: 0 every row ok (or valid); 1 some rows failed, partial or invalid;
 (credentials rejected, or --max-failures reached); 130 interrupted.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       version(),
 	}
+	root.SetVersionTemplate("acctimport {{.Version}}\n")
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })

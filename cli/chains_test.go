@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/payway"
+)
+
+// TestRehearsalNeverSkipsTheRealRun: the README's rehearsal, run three
+// times, gives the same result each time, and the real run of the same file
+// in the same folder, with the default names, sends every valid row.
+func TestRehearsalNeverSkipsTheRealRun(t *testing.T) {
+	in := copySample(t, "payway.xlsx")
+	h := newHarness(t)
+	for i := range 3 {
+		if code := h.run("run", "--sandbox", "--no-progress", "-m", "../samples/payway.yaml", "-i", in); code != ExitRowsFailed {
+			t.Fatalf("rehearsal %d: exit %d: %s", i, code, h.stderr.String())
+		}
+		if got := firstLine(h.stdout.String()); !strings.Contains(got, "ok 8, failed 1, invalid 5; 9 sent") {
+			t.Fatalf("rehearsal %d: %s", i, got)
+		}
+	}
+	fake, srv := fakeServer(t, token)
+	h.env["PAYWAY_TOKEN"] = token
+	if code := h.run("run", "--no-progress", "-m", "../samples/payway.yaml", "-i", in, "--base-url", srv.URL, "--rate", "0"); code != ExitRowsFailed {
+		t.Fatalf("real run: exit %d: %s", code, h.stderr.String())
+	}
+	if got := firstLine(h.stdout.String()); !strings.Contains(got, "ok 8, failed 1, invalid 5; 9 sent") || strings.Contains(got, "skipped") {
+		t.Errorf("real run after rehearsals: %s", got)
+	}
+	if n := len(fake.Applied()); n != 8 {
+		t.Errorf("the real fake applied %d rows, want 8", n)
+	}
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// TestOneRunPerJournal: while a run holds a journal, a second run on it is
+// refused before it sends anything, saying who holds it.
+func TestOneRunPerJournal(t *testing.T) {
+	release := make(chan struct{})
+	var once sync.Once
+	fake := payway.NewFake(providers.Credentials{payway.TokenEnv: providers.NewSecret(token)})
+	started := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(started) })
+		<-release
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	in := copySample(t, "payway.csv")
+	args := []string{"run", "--no-progress", "-m", "../samples/payway.yaml", "-i", in, "--base-url", srv.URL, "--rate", "0"}
+	first := newHarness(t)
+	first.env["PAYWAY_TOKEN"] = token
+	done := make(chan int)
+	go func() { done <- first.run(args...) }()
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the first run sent nothing")
+	}
+	second := newHarness(t)
+	second.env["PAYWAY_TOKEN"] = token
+	code := second.run(append(args, "--resume")...)
+	close(release)
+	if code != ExitUsage || !strings.Contains(second.stderr.String(), "another run is using the journal") || !strings.Contains(second.stderr.String(), "pid ") {
+		t.Errorf("second run: exit %d: %s", code, second.stderr.String())
+	}
+	if code := <-done; code != ExitRowsFailed {
+		t.Errorf("first run: exit %d: %s", code, first.stderr.String())
+	}
+	if n := len(fake.Applied()); n != 8 {
+		t.Errorf("applied %d rows, want each valid row once (8)", n)
+	}
+}
+
+// TestOutputsNeverOverwriteInputs: no report file, sidecar, journal or
+// summary may be the input, the mapping or another output.
+func TestOutputsNeverOverwriteInputs(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	sample, err := os.ReadFile("../samples/payway.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	summaryIn := write("x.summary.csv", string(sample))
+	failedIn := write("accounts.failed.csv", string(sample))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"summary sidecar over the input", []string{"-i", summaryIn, "-o", filepath.Join(dir, "x.csv")}, "which is the input"},
+		{"failed sidecar over the fed-back input", []string{"-i", failedIn, "-o", filepath.Join(dir, "accounts.csv")}, "which is the input"},
+		{"report over the input", []string{"-i", failedIn, "-o", failedIn}, "which is the input"},
+		{"journal over the input", []string{"-i", failedIn, "--journal", failedIn}, "which is the input"},
+		{"summary JSON over the report", []string{"-i", failedIn, "-o", filepath.Join(dir, "r.csv"), "--summary-json", filepath.Join(dir, "r.csv")}, "would both write"},
+		{"journal over the mapping", []string{"-i", failedIn, "--journal", "../samples/payway.yaml"}, "which is the mapping"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.env["PAYWAY_TOKEN"] = token
+			code := h.run(append([]string{"run", "--no-progress", "-m", "../samples/payway.yaml", "--base-url", "http://127.0.0.1:1"}, tc.args...)...)
+			if code != ExitUsage || !strings.Contains(h.stderr.String(), tc.want) {
+				t.Errorf("exit %d: %s", code, h.stderr.String())
+			}
+		})
+	}
+	for _, p := range []string{summaryIn, failedIn} {
+		if b, _ := os.ReadFile(p); string(b) != string(sample) {
+			t.Errorf("%s was changed", p)
+		}
+	}
+}
+
+// TestConcurrencyIsBounded: an absurd --concurrency is a usage error, not an
+// out-of-memory crash.
+func TestConcurrencyIsBounded(t *testing.T) {
+	for _, c := range []string{"0", "1025", "1000000000"} {
+		h := newHarness(t)
+		h.env["PAYWAY_TOKEN"] = token
+		code := h.run("run", "-m", "../samples/payway.yaml", "-i", "../samples/payway.csv", "--concurrency", c)
+		if code != ExitUsage || !strings.Contains(h.stderr.String(), "from 1 to 1024") {
+			t.Errorf("--concurrency %s: exit %d: %s", c, code, h.stderr.String())
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	h := newHarness(t)
+	if code := h.run("--version"); code != ExitOK || !strings.HasPrefix(h.stdout.String(), "acctimport ") || !strings.Contains(h.stdout.String(), "go1.") {
+		t.Errorf("exit %d: %q", code, h.stdout.String())
+	}
+}
