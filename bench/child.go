@@ -27,6 +27,7 @@ type childResult struct {
 	wall   time.Duration
 	cpu    time.Duration // user + system
 	maxRSS int64         // bytes
+	output string        // what it printed, stdout and stderr
 }
 
 // measureCmd is the hidden first argument with which the bench runs itself
@@ -44,21 +45,35 @@ const measureCmd = "__measure"
 type measured struct {
 	WallNS, UserNS, SysNS int64
 	MaxRSSKiB             int64
+	Exit                  int
 }
+
+func (m measured) exitCode() int { return m.Exit }
 
 // runChild runs bin with args and extra environment through the launcher,
 // and fails on a non-zero exit status (every measured run is expected to be
 // all ok).
 func runChild(ctx context.Context, env []string, bin string, args ...string) (childResult, error) {
+	res, code, err := runChildCode(ctx, env, bin, args...)
+	if err == nil && code != 0 {
+		err = fmt.Errorf("%s %s: exit status %d", filepath.Base(bin), strings.Join(args, " "), code)
+	}
+	return res, err
+}
+
+// runChildCode runs a child as runChild does and returns its exit status
+// instead of failing on a non-zero one, for measurements of runs that are
+// meant to refuse their input.
+func runChildCode(ctx context.Context, env []string, bin string, args ...string) (childResult, int, error) {
 	ctx, cancel := context.WithTimeout(ctx, childTimeout)
 	defer cancel()
 	self, err := os.Executable()
 	if err != nil {
-		return childResult{}, err
+		return childResult{}, 0, err
 	}
 	tmp, err := os.CreateTemp("", "bench-measure-*.json")
 	if err != nil {
-		return childResult{}, err
+		return childResult{}, 0, err
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
@@ -78,15 +93,24 @@ func runChild(ctx context.Context, env []string, bin string, args ...string) (ch
 		wall:   time.Duration(m.WallNS),
 		cpu:    time.Duration(m.UserNS + m.SysNS),
 		maxRSS: m.MaxRSSKiB * 1024, // Maxrss is KiB on Linux
+		output: out.String(),
+	}
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(runErr, &ee) {
+		code, runErr = ee.ExitCode(), nil
 	}
 	if runErr != nil || err != nil {
 		msg := strings.TrimSpace(out.String())
 		if len(msg) > 2000 {
 			msg = msg[:2000] + "…"
 		}
-		return res, fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), cmp.Or(runErr, err), msg)
+		return res, code, fmt.Errorf("%s %s: %w\n%s", filepath.Base(bin), strings.Join(args, " "), cmp.Or(runErr, err), msg)
 	}
-	return res, nil
+	if code != 0 && code != m.exitCode() {
+		return res, code, fmt.Errorf("%s: launcher exit %d", filepath.Base(bin), code)
+	}
+	return res, code, nil
 }
 
 // measure is the launcher: `bench __measure OUT BIN ARGS...` runs BIN,
@@ -109,7 +133,7 @@ func measure(args []string) (int, error) {
 	if ps == nil {
 		return 1, err
 	}
-	m := measured{WallNS: int64(wall), UserNS: int64(ps.UserTime()), SysNS: int64(ps.SystemTime())}
+	m := measured{WallNS: int64(wall), UserNS: int64(ps.UserTime()), SysNS: int64(ps.SystemTime()), Exit: ps.ExitCode()}
 	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
 		m.MaxRSSKiB = ru.Maxrss
 	}

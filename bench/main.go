@@ -25,6 +25,11 @@
 //     streaming read and write of the same file in a child process.
 //   - rate: `acctimport run --rate R`, with the server timestamping every
 //     arrival: the achieved rate and the busiest one-second window.
+//   - large: `acctimport run` of 200 and 400 finerworks rows with two 5 MiB
+//     images each, at concurrency 4: peak RSS must follow the rows in
+//     flight, not the rows done.
+//   - zipbomb: `acctimport validate` of a small workbook with a part that
+//     inflates to 3 GiB: refused, quickly, in bounded memory.
 //
 // No goal here can fail a build: the bench reports MISS and exits 0; it
 // exits non-zero only when a measurement could not be made. Every load loop
@@ -70,7 +75,7 @@ type config struct {
 
 func parseFlags(args []string) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	only := fs.String("only", "run,validate,rate", "the parts to run: `LIST` of run, validate, rate")
+	only := fs.String("only", "run,validate,rate,large,zipbomb", "the parts to run: `LIST` of run, validate, rate, large, zipbomb")
 	inputs := fs.String("inputs", "csv,xlsx", "input formats for run and validate: `LIST` of csv, xlsx")
 	conc := fs.String("conc", "1,32,64", "concurrencies of the run measurements, `LIST`")
 	lat := fs.String("latency", "0,20ms", "server latencies of the run measurements, `LIST`")
@@ -115,7 +120,7 @@ func parseFlags(args []string) (*config, error) {
 		md: *md, work: *work, bin: *bin,
 	}
 	var err error
-	if c.only, err = parseSet(*only, "run", "validate", "rate"); err != nil {
+	if c.only, err = parseSet(*only, "run", "validate", "rate", "large", "zipbomb"); err != nil {
 		return nil, fmt.Errorf("-only: %w", err)
 	}
 	if c.inputs, err = parseSet(*inputs, "csv", "xlsx"); err != nil {
@@ -278,6 +283,12 @@ func run(ctx context.Context, cfg *config) error {
 	}
 	if cfg.only["rate"] {
 		b.ratePart(ctx)
+	}
+	if cfg.only["large"] {
+		b.largePart(ctx)
+	}
+	if cfg.only["zipbomb"] {
+		b.zipBombPart(ctx)
 	}
 	if err := ctx.Err(); err != nil {
 		return err
