@@ -1,5 +1,10 @@
-// Package providertest holds the checks every provider's tests run on its
-// field table, so that each provider only lists its examples.
+// Package providertest holds what every provider's tests share: the
+// contract suite (Run) that every provider and its fake must pass, as
+// restic runs one test suite on every backend and Go CDK's drivertest on
+// every driver; the check of a field table against its examples
+// (CheckFieldCases); and small helpers for sending, reading and golden
+// files, so that a provider's tests list its own examples and nothing of
+// the machinery.
 package providertest
 
 import (
