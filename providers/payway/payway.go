@@ -7,7 +7,9 @@
 // the document shows, with `atomic` taken from the mapping's options and not
 // from a column; that an answer counts as ok only when the server says it
 // updated everything (a non-empty `not_updated_fields` or a 207 Multi-Status
-// is partial, and a 2xx the provider cannot read is never ok); and that its
+// is partial, or failed when `updated_fields` is empty, and a 2xx the
+// provider cannot read is never ok); that an error's message is its
+// `error_description`, after its `error` code; and that its
 // Fake enforces the same document, including the uniqueness of `email` and
 // `social_security_number` and the all-or-nothing semantics of `atomic`.
 package payway
@@ -46,7 +48,7 @@ func (Provider) Info() providers.Info {
 	return providers.Info{
 		Name:     "payway",
 		Title:    "Payway (Adeprimo/Tulo): update an account",
-		Document: "001_bb9c60684bd42d88.txt",
+		Document: `Payway's developer documentation (Adeprimo's Tulo), the page "Update account" (/v2/accounts)`,
 		BaseURL:  BaseURL,
 		Method:   http.MethodPut,
 		Path:     Path,
@@ -195,7 +197,8 @@ func (s *fieldSet) list() []string {
 func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
 	if status < 200 || status > 299 {
 		// The document defers to "the common error conventions of the Payway
-		// API", which it does not show; read the usual shapes generically.
+		// API": {"error": code, "error_description": text}, which
+		// ErrorMessage reads as "code: text", with the other usual shapes.
 		return providers.Answer{Outcome: providers.Failed, Message: providers.ErrorMessage(body)}
 	}
 	var a answer
@@ -208,12 +211,12 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 	}
 	notUpdated := a.NotUpdatedFields.list()
 	switch {
+	case len(notUpdated) > 0 && len(a.UpdatedFields.list()) == 0:
+		// Nothing in updated_fields: nothing was applied, whatever the
+		// status says.
+		return providers.Answer{Outcome: providers.Failed, Message: "not updated: " + strings.Join(notUpdated, "; ") + " (nothing was updated)"}
 	case len(notUpdated) > 0:
-		msg := "not updated: " + strings.Join(notUpdated, "; ")
-		if a.UpdatedFields != nil && len(a.UpdatedFields.list()) == 0 {
-			msg += " (nothing was updated)"
-		}
-		return providers.Answer{Outcome: providers.Partial, Message: msg}
+		return providers.Answer{Outcome: providers.Partial, Message: "not updated: " + strings.Join(notUpdated, "; ")}
 	case status == http.StatusMultiStatus:
 		return providers.Answer{Outcome: providers.Partial, Message: "207 Multi-Status: some fields were not updated (the answer does not say which)"}
 	}
@@ -223,10 +226,6 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 func unreadable(status int, body []byte) string {
 	msg := fmt.Sprintf("HTTP %d but the answer is not Payway's JSON, so the update is not confirmed", status)
 	if m := providers.ErrorMessage(body); m != "" {
-		const max = 120
-		if r := []rune(m); len(r) > max {
-			m = string(r[:max]) + "…"
-		}
 		msg += ": " + m
 	}
 	return msg
