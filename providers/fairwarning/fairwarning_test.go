@@ -1,7 +1,6 @@
 package fairwarning
 
 import (
-	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -11,25 +10,7 @@ import (
 	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 var formats = []string{FormatJSON, FormatXML}
-
-// TestContract runs the suite every provider and its fake pass, in both
-// formats.
-func TestContract(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
-		Provider: Provider{},
-		Options:  []providers.Options{&Options{Format: FormatJSON}, &Options{Format: FormatXML}},
-		Payload:  func(n int) map[string]any { return minimal(int64(n)) },
-		Place:    func(n int, f providers.Field, v any) map[string]any { return placed(int64(n), f, v) },
-		Cases:    fieldCases,
-		Sendable: func(opts providers.Options, f providers.Field, v any) bool {
-			return !opts.(*Options).XML() || xmlCanCarry(f, v)
-		},
-		Unique: func(n int, email string) map[string]any { return with(int64(n), map[string]any{"user_email": email}) },
-	})
-}
 
 // minimal is a payload with only the required fields.
 func minimal(id int64) map[string]any {
@@ -174,7 +155,7 @@ func TestEncodeGolden(t *testing.T) {
 				},
 			})
 	}
-	providertest.EncodeGolden(t, Provider{}, "testdata", golden, *update)
+	providertest.EncodeGolden(t, Provider{}, "testdata", golden, *providertest.Update)
 }
 
 // The XML form of addresses, mailing lists and booleans, pinned here in

@@ -70,8 +70,6 @@ type Fake struct {
 	nextAddrID int64
 }
 
-var _ providers.Fake = (*Fake)(nil)
-
 // NewFake returns a fake that accepts only the keys in c (if c lacks one,
 // every request is refused).
 func (Provider) NewFake(c providers.Credentials) providers.Fake { return NewFake(c) }
@@ -94,10 +92,7 @@ func NewFake(c providers.Credentials) *Fake {
 		Decoders:         map[string]func([]byte) (map[string]any, error){xmlType: decodeXMLRequest},
 		Authorize:        f.checkKeys,
 		Refuse:           refuse,
-		WriteError: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
-			writeError(w, answerFormat(r), status, msg)
-		},
-		Handle: f.handle,
+		Handle:           f.handle,
 	})
 	return f
 }

@@ -1,7 +1,6 @@
 package fairwarning
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
@@ -127,86 +126,20 @@ var fieldCases = map[string]fieldCase{
 	},
 }
 
-// TestTableMatchesDocument pins the table to the document: its order, each
-// field's type and requirement, and the rule each states.
 // TestFieldCases: every field has examples of what it accepts and refuses,
 // and the table agrees with each.
 func TestFieldCases(t *testing.T) {
 	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
 }
 
-func TestTableMatchesDocument(t *testing.T) {
-	tests := []struct {
-		path     string
-		typ      providers.Type
-		required bool
-		rules    string
-	}{
-		{"user_id", providers.Int, true, ""},
-		{"type_id", providers.Int, false, ""},
-		{"user_verified", providers.Bool, false, ""},
-		{"user_receive_texts", providers.Bool, false, ""},
-		{"user_is_preferred_bidder", providers.Bool, false, ""},
-		{"user_is_firearms_dealer", providers.Bool, false, ""},
-		{"user_ffl_number", providers.String, false, ""},
-		{"user_class_3_ffl_number", providers.String, false, ""},
-		{"user_ffl_expiration_date", providers.Date, false, "must be a date written YYYY-MM-DD"},
-		{"user_class_3_ffl_expiration_date", providers.Date, false, "must be a date written YYYY-MM-DD"},
-		{"user_is_tax_exempt", providers.Bool, false, ""},
-		{"user_tax_id", providers.String, false, ""},
-		{"user_tax_id_expiration_month", providers.Int, false, "must be between 1 and 12"},
-		{"user_tax_id_expiration_year", providers.Int, false, "must be a four-digit year"},
-		{"user_tax_id_state", providers.String, false, ""},
-		{"user_email", providers.String, true, "must be an e-mail address (name@example.com)"},
-		{"user_alt_email", providers.String, false, "must be an e-mail address (name@example.com)"},
-		{"user_pass", providers.String, true, "must be the password's SHA-1, 40 lower-case hex digits (add transform: [sha1] to a column of plaintext passwords)"},
-		{"user_prefix", providers.String, false, ""},
-		{"user_fname", providers.String, true, ""},
-		{"user_mname", providers.String, false, ""},
-		{"user_lname", providers.String, true, ""},
-		{"user_phone", providers.String, false, "must be written XXX-XXX-XXXX (transform us_phone writes it so)"},
-		{"user_alt_phone", providers.String, false, "must be written XXX-XXX-XXXX (transform us_phone writes it so)"},
-		{"user_cell_phone", providers.String, false, ""},
-		{"user_fax", providers.String, false, "must be written XXX-XXX-XXXX (transform us_phone writes it so)"},
-		{"user_phone_country_code", providers.String, false, ""},
-		{"user_alt_phone_country_code", providers.String, false, ""},
-		{"user_cell_phone_country_code", providers.String, false, ""},
-		{"user_fax_country_code", providers.String, false, ""},
-		{"user_company", providers.String, false, ""},
-		{"addresses", providers.ObjectList, false, ""},
-		{"addresses[].address_id", providers.Int, false, ""},
-		{"addresses[].address_type", providers.Int, true, "must be 1 (billing) or 2 (shipping)"},
-		{"addresses[].address_current", providers.Bool, false, ""},
-		{"addresses[].address_street", providers.String, true, ""},
-		{"addresses[].address_street2", providers.String, false, ""},
-		{"addresses[].address_city", providers.String, true, ""},
-		{"addresses[].address_state", providers.String, true, ""},
-		{"addresses[].address_zip", providers.String, true, ""},
-		{"addresses[].address_country", providers.String, true, "must be a two-letter country code (US)"},
-		{"maillists", providers.NameSet, false, ""},
-	}
-	fields := table.Fields()
-	if len(fields) != len(tests) {
-		t.Errorf("%d fields, want %d", len(fields), len(tests))
-	}
-	for i, tt := range tests {
-		if i < len(fields) && fields[i].Path != tt.path {
-			t.Errorf("field %d is %s, want %s (the document's order)", i, fields[i].Path, tt.path)
-		}
-		f, ok := table.Lookup(tt.path)
-		if !ok {
-			t.Errorf("%s: not in the table", tt.path)
-			continue
-		}
-		if f.Type != tt.typ || f.Required != tt.required || f.RuleText() != tt.rules {
-			t.Errorf("%s: type %v, required %v, rules %q; want %v, %v, %q",
-				tt.path, f.Type, f.Required, f.RuleText(), tt.typ, tt.required, tt.rules)
-		}
+// TestTableGolden pins the table to the document (its order, each field's
+// type and requirement, the rule each states, the one secret) and the words
+// of its rules, for every invalid example, to testdata/table.golden.
+func TestTableGolden(t *testing.T) {
+	providertest.TableGolden(t, table, fieldCases, "testdata/table.golden", *providertest.Update)
+	for _, f := range table.Fields() {
 		if f.Description == "" {
-			t.Errorf("%s: no description", tt.path)
-		}
-		if f.Secret != (tt.path == "user_pass") {
-			t.Errorf("%s: Secret = %v", tt.path, f.Secret)
+			t.Errorf("%s: no description", f.Path)
 		}
 	}
 	if pass, _ := table.Lookup("user_pass"); !strings.Contains(pass.Description, "sha1") {
@@ -214,47 +147,18 @@ func TestTableMatchesDocument(t *testing.T) {
 	}
 }
 
-// The rule messages are what a user reads in the report; pin one of each
-// kind, type errors included.
-func TestRuleMessages(t *testing.T) {
-	tests := []struct {
-		path string
-		v    any
-		want string
-	}{
-		{"user_phone", "(555) 123-4567", "must be written XXX-XXX-XXXX (transform us_phone writes it so)"},
-		{"user_pass", "hunter2", "must be the password's SHA-1, 40 lower-case hex digits (add transform: [sha1] to a column of plaintext passwords)"},
-		{"addresses[].address_type", int64(3), "must be 1 (billing) or 2 (shipping)"},
-		{"addresses[].address_country", "USA", "must be a two-letter country code (US)"},
-		{"user_tax_id_expiration_year", int64(27), "must be a four-digit year"},
-		{"user_tax_id_expiration_month", int64(13), "must be between 1 and 12"},
-		{"user_ffl_expiration_date", "2027-02-30", "must be a date written YYYY-MM-DD"},
-		{"user_email", "ann@", "must be an e-mail address (name@example.com)"},
-		{"user_id", "48213", "must be a whole number"},
-		{"user_verified", "yes", "must be true or false"},
-		{"maillists", []string{"a"}, "must be a list of names"},
-	}
-	for _, tt := range tests {
-		f, _ := table.Lookup(tt.path)
-		if err := f.Check(tt.v); err == nil || err.Error() != tt.want {
-			t.Errorf("%s: Check(%#v) = %v, want %q", tt.path, tt.v, err, tt.want)
-		}
-	}
-}
-
-func TestRequiredFields(t *testing.T) {
-	var got []string
-	for _, f := range table.Fields() {
-		if f.Required {
-			got = append(got, f.Path)
-		}
-	}
-	want := []string{
-		"user_id", "user_email", "user_pass", "user_fname", "user_lname",
-		"addresses[].address_type", "addresses[].address_street", "addresses[].address_city",
-		"addresses[].address_state", "addresses[].address_zip", "addresses[].address_country",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("required %v, want %v", got, want)
-	}
+// TestContract runs the suite every provider and its fake pass, in both
+// formats.
+func TestContract(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Provider: Provider{},
+		Options:  []providers.Options{&Options{Format: FormatJSON}, &Options{Format: FormatXML}},
+		Payload:  func(n int) map[string]any { return minimal(int64(n)) },
+		Place:    func(n int, f providers.Field, v any) map[string]any { return placed(int64(n), f, v) },
+		Cases:    fieldCases,
+		Sendable: func(opts providers.Options, f providers.Field, v any) bool {
+			return !opts.(*Options).XML() || xmlCanCarry(f, v)
+		},
+		Unique: func(n int, email string) map[string]any { return with(int64(n), map[string]any{"user_email": email}) },
+	})
 }

@@ -52,11 +52,9 @@ type Spec struct {
 	// is the status of an Unauthorized refusal, reason its Detail. It must
 	// compare in constant time and never repeat what the client sent.
 	Authorize func(r *http.Request) (status int, reason string)
-	// Refuse answers a request the engine turned away, in the API's own
-	// error shape.
+	// Refuse answers a request the engine turned away, or a fault injected
+	// in front of it, in the API's own error shape.
 	Refuse func(w http.ResponseWriter, r *http.Request, why Refusal)
-	// WriteError answers an injected fault in the API's own error shape.
-	WriteError func(w http.ResponseWriter, r *http.Request, status int, msg string)
 	// Handle answers a request that passed every check above: the business
 	// rules, and the answer.
 	Handle func(w http.ResponseWriter, c *Call)
@@ -75,6 +73,7 @@ const (
 	Unreadable                           // the body could not be read
 	Malformed                            // the body is not its media type's format
 	NotObject                            // the body is JSON, but not an object
+	Injected                             // a fault injected in front of the API; Detail is its message
 )
 
 // Refusal is a request the engine turned away before the provider's rules
@@ -136,11 +135,11 @@ type Server struct {
 
 var _ providers.ErrorWriter = (*Server)(nil)
 
-// New returns a server for spec. A spec without Method, Path, Refuse,
-// WriteError or Handle is a programming error and panics.
+// New returns a server for spec. A spec without Method, Path, MaxBody,
+// Refuse or Handle is a programming error and panics.
 func New(spec Spec) *Server {
-	if spec.Method == "" || spec.Path == "" || spec.Refuse == nil || spec.WriteError == nil || spec.Handle == nil || spec.MaxBody <= 0 {
-		panic("fakeapi: a Spec needs Method, Path, MaxBody, Refuse, WriteError and Handle")
+	if spec.Method == "" || spec.Path == "" || spec.Refuse == nil || spec.Handle == nil || spec.MaxBody <= 0 {
+		panic("fakeapi: a Spec needs Method, Path, MaxBody, Refuse and Handle")
 	}
 	s := &Server{spec: spec, acceptTypes: make(map[string]bool)}
 	if i := strings.LastIndexByte(spec.Path, '/'); strings.HasPrefix(spec.Path[i+1:], "{") && strings.HasSuffix(spec.Path, "}") {
@@ -189,7 +188,7 @@ func (s *Server) MaxBody() int64 { return s.spec.MaxBody }
 // WriteError answers r with status in the API's error shape; the sandbox
 // uses it for the faults it injects.
 func (s *Server) WriteError(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	s.spec.WriteError(w, r, status, msg)
+	s.spec.Refuse(w, r, Refusal{Kind: Injected, Status: status, Detail: msg})
 }
 
 func (s *Server) nextFault(r *http.Request) (Fault, bool) {
@@ -299,7 +298,7 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, ft Fault) bool {
 	if ft.RetryAfter != "" {
 		w.Header().Set("Retry-After", ft.RetryAfter)
 	}
-	s.spec.WriteError(w, r, ft.Status, "injected fault: "+http.StatusText(ft.Status))
+	s.WriteError(w, r, ft.Status, "injected fault: "+http.StatusText(ft.Status))
 	return false
 }
 

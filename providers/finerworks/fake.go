@@ -65,8 +65,6 @@ type Fake struct {
 	denied map[string]bool
 }
 
-var _ providers.Fake = (*Fake)(nil)
-
 // NewFake returns a fake that accepts only the keys in c (none, if c lacks
 // either: then every request is 401).
 func (Provider) NewFake(c providers.Credentials) providers.Fake { return NewFake(c) }
@@ -86,7 +84,6 @@ func NewFake(c providers.Credentials) *Fake {
 		MaxBody:    MaxBody,
 		Authorize:  f.checkAuth,
 		Refuse:     refuse,
-		WriteError: func(w http.ResponseWriter, _ *http.Request, status int, msg string) { writeFailure(w, status, msg) },
 		Handle:     f.handle,
 	})
 	return f

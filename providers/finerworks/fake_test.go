@@ -15,9 +15,7 @@ import (
 )
 
 func newFake(t *testing.T) (*Fake, *httptest.Server) {
-	t.Helper()
-	f := NewFake(testCreds)
-	return f, providertest.Serve(t, f)
+	return providertest.ServeFake(t, NewFake(testCreds))
 }
 
 // reply is an answer of the fake in the document's shape, its status
@@ -76,15 +74,7 @@ func send(t *testing.T, srv *httptest.Server, method, path, contentType string, 
 // the provider would.
 func put(t *testing.T, srv *httptest.Server, v any) reply {
 	t.Helper()
-	body, ok := v.(string)
-	if !ok {
-		b, err := providers.MarshalJSON(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = string(b)
-	}
-	return send(t, srv, http.MethodPut, Path, "application/json", nil, nil, body)
+	return send(t, srv, http.MethodPut, Path, "application/json", nil, nil, providertest.Body(t, v))
 }
 
 func ptr(s string) *string { return &s }

@@ -3,7 +3,6 @@ package finerworks
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image"
 	"image/color"
@@ -17,37 +16,9 @@ import (
 	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+const testWebKey, testAppKey = "fw-web-3c9a71d2e8", "fw-app-5b0e44f7a1"
 
-const (
-	testWebKey = "fw-web-3c9a71d2e8"
-	testAppKey = "fw-app-5b0e44f7a1"
-)
-
-var testCreds = providers.Credentials{
-	WebAPIKeyEnv: providers.NewSecret(testWebKey),
-	AppKeyEnv:    providers.NewSecret(testAppKey),
-}
-
-// TestContract runs the suite every provider and its fake pass.
-func TestContract(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
-		Provider: Provider{},
-		Payload: func(n int) map[string]any {
-			return map[string]any{"account_key": fmt.Sprintf("HLT-%d", n), "payment_profile_id": "84123456"}
-		},
-		Place: func(n int, f providers.Field, v any) map[string]any {
-			p := map[string]any{"account_key": fmt.Sprintf("HLT-%d", n)}
-			if parent := f.Parent(); parent != "" {
-				p[parent] = map[string]any{strings.TrimPrefix(f.Path, parent+"."): v}
-			} else {
-				p[f.Path] = v
-			}
-			return p
-		},
-		Cases: fieldCases,
-	})
-}
+var testCreds = providers.Credentials{WebAPIKeyEnv: providers.NewSecret(testWebKey), AppKeyEnv: providers.NewSecret(testAppKey)}
 
 // jpegBytes is a real, tiny JPEG image. Encoding into memory cannot fail.
 func jpegBytes() []byte {
@@ -141,7 +112,7 @@ func TestEncodeGolden(t *testing.T) {
 			"billing_info":  map[string]any{"city": "Café \"Ümlaut\" <b>", "phone": map[string]int64{"x": 1}},
 			"business_info": []any{"a", map[string]any{"b": false}}, "portrait_data": []byte{},
 		},
-	}}, *update)
+	}}, *providertest.Update)
 }
 
 // The document's example body and ours mean the same JSON.

@@ -1,6 +1,7 @@
 package finerworks
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -67,74 +68,43 @@ var fieldCases = map[string]fieldCase{
 	"payment_profile_id": {Valid: []any{"", "84123456", "cus_abc"}, Invalid: []any{int64(84123456)}},
 }
 
-// The table is the document's body, in its order, with its types.
 // TestFieldCases: every field has examples of what it accepts and refuses,
 // and the table agrees with each.
 func TestFieldCases(t *testing.T) {
 	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
 }
 
-func TestTableMatchesDocument(t *testing.T) {
-	want := []struct {
-		path     string
-		typ      providers.Type
-		required bool
-		rules    string
-	}{
-		{"account_key", providers.String, true, ""},
-		{"billing_info", providers.Object, false, ""},
-	}
-	addr := func(parent string) {
-		for _, m := range []string{"first_name", "last_name", "company_name", "address_1", "address_2", "address_3", "city",
-			"state_code", "province", "zip_postal_code", "country_code", "phone", "email", "address_order_po"} {
-			rules := ""
-			if m == "email" {
-				rules = "must be an e-mail address (name@example.com)"
-			}
-			want = append(want, struct {
-				path     string
-				typ      providers.Type
-				required bool
-				rules    string
-			}{parent + "." + m, providers.String, false, rules})
+// TestTableGolden pins the table to the document's body (its order, its
+// types, the rules it states) and the words of its rules, for every invalid
+// example, to testdata/table.golden.
+func TestTableGolden(t *testing.T) {
+	providertest.TableGolden(t, table, fieldCases, "testdata/table.golden", *providertest.Update)
+	for _, f := range table.Fields() {
+		if f.Description == "" || f.Unset != "" {
+			t.Errorf("%s: description %q, unset %q", f.Path, f.Description, f.Unset)
 		}
 	}
-	addr("billing_info")
-	want = append(want, struct {
-		path     string
-		typ      providers.Type
-		required bool
-		rules    string
-	}{"business_info", providers.Object, false, ""})
-	addr("business_info")
-	want = append(want, []struct {
-		path     string
-		typ      providers.Type
-		required bool
-		rules    string
-	}{
-		{"logo_url", providers.String, false, ""},
-		{"logo_data", providers.File, false, "must be a JPEG image"},
-		{"portrait_data", providers.File, false, "must be a JPEG image"},
-		{"payment_profile_id", providers.String, false, ""},
-	}...)
-
-	got := table.Fields()
-	if len(got) != len(want) {
-		t.Fatalf("%d fields, want %d", len(got), len(want))
-	}
-	for i, w := range want {
-		f := got[i]
-		if f.Path != w.path || f.Type != w.typ || f.Required != w.required || f.RuleText() != w.rules || f.Secret || f.Unset != "" {
-			t.Errorf("field %d = %s %v required=%v %q, want %s %v required=%v %q",
-				i, f.Path, f.Type, f.Required, f.RuleText(), w.path, w.typ, w.required, w.rules)
-		}
-		if f.Description == "" {
-			t.Errorf("%s has no description", f.Path)
-		}
-	}
-	key, _ := table.Lookup("account_key")
-	if !strings.Contains(key.Description, "required here") {
+	if key, _ := table.Lookup("account_key"); !strings.Contains(key.Description, "required here") {
 		t.Errorf("account_key does not say why it is required: %q", key.Description)
 	}
+}
+
+// TestContract runs the suite every provider and its fake pass.
+func TestContract(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Provider: Provider{},
+		Payload: func(n int) map[string]any {
+			return map[string]any{"account_key": fmt.Sprintf("HLT-%d", n), "payment_profile_id": "84123456"}
+		},
+		Place: func(n int, f providers.Field, v any) map[string]any {
+			p := map[string]any{"account_key": fmt.Sprintf("HLT-%d", n)}
+			if parent := f.Parent(); parent != "" {
+				p[parent] = map[string]any{strings.TrimPrefix(f.Path, parent+"."): v}
+			} else {
+				p[f.Path] = v
+			}
+			return p
+		},
+		Cases: fieldCases,
+	})
 }

@@ -38,8 +38,6 @@ type Fake struct {
 	accounts *fakeapi.Accounts
 }
 
-var _ providers.Fake = (*Fake)(nil)
-
 // Fault is an answer the fake gives instead of, or before, handling a
 // request (see fakeapi.Fault).
 type Fault = fakeapi.Fault
@@ -59,10 +57,7 @@ func NewFake(c providers.Credentials) *Fake {
 		MaxBody:    MaxBody,
 		Authorize:  f.checkAuth,
 		Refuse:     refuse,
-		WriteError: func(w http.ResponseWriter, _ *http.Request, status int, msg string) {
-			writeError(w, status, errorCode(status), msg)
-		},
-		Handle: f.handle,
+		Handle:     f.handle,
 	})
 	return f
 }
@@ -99,7 +94,7 @@ func refuse(w http.ResponseWriter, _ *http.Request, why fakeapi.Refusal) {
 	case fakeapi.Malformed:
 		writeError(w, why.Status, "bad_request", "malformed JSON: "+why.Detail)
 	default:
-		writeError(w, why.Status, "bad_request", why.Detail)
+		writeError(w, why.Status, errorCode(why.Status), why.Detail)
 	}
 }
 

@@ -1,14 +1,10 @@
 package payway
 
 import (
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
@@ -24,47 +20,29 @@ const (
 var testCreds = providers.Credentials{TokenEnv: providers.NewSecret(testToken)}
 
 func newFake(t *testing.T) (*Fake, *httptest.Server) {
-	t.Helper()
-	f := NewFake(testCreds)
-	return f, providertest.Serve(t, f)
+	return providertest.ServeFake(t, NewFake(testCreds))
 }
 
-// reply is an answer of the fake, its JSON object picked apart.
-type reply struct {
-	providertest.Reply
-	json map[string]any
-}
-
-// str returns a string member of the JSON answer.
-func (r reply) str(k string) string { s, _ := r.json[k].(string); return s }
-
-// send sends body with auth as the Authorization header ("" for none).
-func send(t *testing.T, srv *httptest.Server, auth, body string) reply {
+// send sends body as a PUT, with auth as the Authorization header ("" for
+// none); the answer is always Payway's JSON.
+func send(t *testing.T, srv *httptest.Server, auth, body string) providertest.Reply {
 	t.Helper()
 	h := http.Header{"Content-Type": {"application/json"}}
 	if auth != "" {
 		h.Set("Authorization", auth)
 	}
-	r := reply{Reply: providertest.Do(t, srv, providertest.Request(t, srv, http.MethodPut, Path, h, body))}
-	if err := json.Unmarshal([]byte(r.Raw), &r.json); err != nil {
+	r := providertest.Do(t, srv, providertest.Request(t, srv, http.MethodPut, Path, h, body))
+	if r.JSON == nil {
 		t.Errorf("answer %d is not a JSON object: %q", r.Status, r.Raw)
 	}
 	return r
 }
 
-// put sends a well-formed, authorised request: body, or v marshalled as
-// the provider would.
-func put(t *testing.T, srv *httptest.Server, v any) reply {
+// put sends a well-formed, authorised request: a body, or a value as the
+// provider would encode it.
+func put(t *testing.T, srv *httptest.Server, v any) providertest.Reply {
 	t.Helper()
-	body, ok := v.(string)
-	if !ok {
-		b, err := providers.MarshalJSON(v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body = string(b)
-	}
-	return send(t, srv, "Bearer "+testToken, body)
+	return send(t, srv, "Bearer "+testToken, providertest.Body(t, v))
 }
 
 // The Bearer scheme, in any case, and nothing else; an error is the common
@@ -86,7 +64,7 @@ func TestFakeAuthorization(t *testing.T) {
 		switch {
 		case want == "" && r.Status != 200:
 			t.Errorf("%q: %d %s", auth, r.Status, r.Raw)
-		case want != "" && (r.Status != 401 || r.str("error") != "unauthorized" || r.str("error_description") != want ||
+		case want != "" && (r.Status != 401 || r.Str("error") != "unauthorized" || r.Str("error_description") != want ||
 			r.Header.Get("WWW-Authenticate") == ""):
 			t.Errorf("%q: %d %v %s, want 401 %q", auth, r.Status, r.Header, r.Raw, want)
 		}
@@ -109,7 +87,7 @@ func TestFakeRejectsShape(t *testing.T) {
 		`{"id":"50f3ac249f6aef294d00000g","atomic":false}`:                                                           "id: must match",
 		`{"id":"50f3ac249f6aef294d0000071","atomic":false}`:                                                          "id: must be at most 24",
 	} {
-		if r := put(t, srv, body); r.Status != 400 || !strings.Contains(r.str("error_description"), want) {
+		if r := put(t, srv, body); r.Status != 400 || !strings.Contains(r.Str("error_description"), want) {
 			t.Errorf("%s: %d %s, want 400 with %q", body, r.Status, r.Raw, want)
 		}
 	}
@@ -137,11 +115,11 @@ func TestFakeRejectsTypes(t *testing.T) {
 		}
 		f, srv := newFake(t)
 		r := put(t, srv, `{"id":"`+testID+`","`+top+`":`+value+`}`)
-		if r.Status != 400 || !strings.Contains(r.str("error_description"), want) {
+		if r.Status != 400 || !strings.Contains(r.Str("error_description"), want) {
 			t.Errorf("%s=%s: %d %s, want 400 with %q", top, value, r.Status, r.Raw, want)
 		}
 		r = put(t, srv, `{"id":"`+testID+`","atomic":false,"last_name":"Berg","`+top+`":`+value+`}`)
-		if r.Status != 207 || r.str("not_updated_fields") != want || r.str("updated_fields") != "last_name" || len(f.Applied()) != 1 {
+		if r.Status != 207 || r.Str("not_updated_fields") != want || r.Str("updated_fields") != "last_name" || len(f.Applied()) != 1 {
 			t.Errorf("%s=%s non-atomic: %d %s, want 207 listing %q", top, value, r.Status, r.Raw, want)
 		}
 	}
@@ -168,7 +146,7 @@ func TestFakeNonAtomicListsEveryInvalidExample(t *testing.T) {
 				body["first_name"] = "Anna"
 			}
 			label := strings.ReplaceAll(fd.Path, ".", " ") + ": "
-			if r := put(t, srv, body); r.Status != 207 || !strings.HasPrefix(r.str("not_updated_fields"), label) || r.str("updated_fields") == "" {
+			if r := put(t, srv, body); r.Status != 207 || !strings.HasPrefix(r.Str("not_updated_fields"), label) || r.Str("updated_fields") == "" {
 				t.Errorf("%s = %.40q: %d %.200s, want 207 listing the field", fd.Path, v, r.Status, r.Raw)
 			}
 		}
@@ -180,8 +158,8 @@ func TestFakeNonAtomicListsEveryInvalidExample(t *testing.T) {
 func TestFakeNothingApplied(t *testing.T) {
 	f, srv := newFake(t)
 	r := put(t, srv, map[string]any{"id": testID, "atomic": false, "mobile_phone_number": "12", "birth_date": "1980-02-30"})
-	if r.Status != 207 || r.str("updated_fields") != "" || r.str("id") != testID ||
-		r.str("not_updated_fields") != "mobile_phone_number: must match ^[+,0]?[0-9]{10,12}$, birth_date: must be a date written YYYY-MM-DD" {
+	if r.Status != 207 || r.Str("updated_fields") != "" || r.Str("id") != testID ||
+		r.Str("not_updated_fields") != "mobile_phone_number: must match ^[+,0]?[0-9]{10,12}$, birth_date: must be a date written YYYY-MM-DD" {
 		t.Errorf("%d %s", r.Status, r.Raw)
 	}
 	if a := (Provider{}).Read(r.Status, r.Header, []byte(r.Raw), nil); a.Outcome != providers.Failed {
@@ -201,18 +179,18 @@ func TestFakeAddressRequiredMembers(t *testing.T) {
 		addr := validAddress()
 		delete(addr, member)
 		want := "address " + member + ": must_be_set"
-		if r := put(t, srv, map[string]any{"id": testID, "address": addr}); r.Status != 400 || !strings.Contains(r.str("error_description"), want) {
+		if r := put(t, srv, map[string]any{"id": testID, "address": addr}); r.Status != 400 || !strings.Contains(r.Str("error_description"), want) {
 			t.Errorf("without %s: %d %s, want 400 with %q", member, r.Status, r.Raw, want)
 		}
 		addr[member] = ""
 		r := put(t, srv, map[string]any{"id": testID, "address": addr, "last_name": "Berg", "atomic": false})
-		if r.Status != 207 || r.str("not_updated_fields") != want || r.str("updated_fields") != "last_name" {
+		if r.Status != 207 || r.Str("not_updated_fields") != want || r.Str("updated_fields") != "last_name" {
 			t.Errorf("with an empty %s: %d %s, want 207 with %q", member, r.Status, r.Raw, want)
 		}
 	}
 	// Several missing members are all listed, in table order.
 	r := put(t, srv, map[string]any{"id": testID, "address": map[string]any{"city": "Lund"}, "atomic": false, "alias": "a"})
-	if got, want := r.str("not_updated_fields"), "address street: must_be_set, address zip_code: must_be_set, address country_code: must_be_set"; got != want {
+	if got, want := r.Str("not_updated_fields"), "address street: must_be_set, address zip_code: must_be_set, address country_code: must_be_set"; got != want {
 		t.Errorf("not_updated_fields = %q, want %q", got, want)
 	}
 	if acc, _ := f.Account(testID); acc["address"] != nil || acc["last_name"] != "Berg" {
@@ -238,7 +216,7 @@ func TestFakeUniqueness(t *testing.T) {
 			want := tt.field + ": must_be_unique"
 			// atomic (the default): 409, nothing applied.
 			r := put(t, srv, map[string]any{"id": testID, tt.field: tt.value, "first_name": "Anna"})
-			if r.Status != 409 || r.str("error") != "conflict" || !strings.Contains(r.str("error_description"), want) {
+			if r.Status != 409 || r.Str("error") != "conflict" || !strings.Contains(r.Str("error_description"), want) {
 				t.Errorf("atomic: %d %s, want 409 with %q", r.Status, r.Raw, want)
 			}
 			if acc, ok := f.Account(testID); ok {
@@ -246,12 +224,12 @@ func TestFakeUniqueness(t *testing.T) {
 			}
 			// A conflict together with a malformed field is a 400.
 			r = put(t, srv, map[string]any{"id": testID, tt.field: tt.value, "birth_date": "1980-02-30"})
-			if r.Status != 400 || !strings.Contains(r.str("error_description"), want) || !strings.Contains(r.str("error_description"), "birth_date: ") {
+			if r.Status != 400 || !strings.Contains(r.Str("error_description"), want) || !strings.Contains(r.Str("error_description"), "birth_date: ") {
 				t.Errorf("atomic with a bad date: %d %s", r.Status, r.Raw)
 			}
 			// atomic false: 207, the other fields applied.
 			r = put(t, srv, map[string]any{"id": testID, tt.field: tt.value, "first_name": "Anna", "atomic": false})
-			if r.Status != 207 || r.str("not_updated_fields") != want || r.str("updated_fields") != "first_name" {
+			if r.Status != 207 || r.Str("not_updated_fields") != want || r.Str("updated_fields") != "first_name" {
 				t.Errorf("non-atomic: %d %s", r.Status, r.Raw)
 			}
 			if acc, _ := f.Account(testID); acc["first_name"] != "Anna" || acc[tt.field] != nil {
@@ -268,30 +246,12 @@ func TestFakeUniqueness(t *testing.T) {
 	}
 }
 
-func TestFakeFreesAChangedValue(t *testing.T) {
-	_, srv := newFake(t)
-	for i, s := range []struct {
-		id, email string
-		status    int
-	}{
-		{otherID, "old@example.com", 200},
-		{testID, "old@example.com", 409},
-		{otherID, "new@example.com", 200}, // frees old@
-		{testID, "old@example.com", 200},
-		{otherID, "old@example.com", 409},
-	} {
-		if r := put(t, srv, map[string]any{"id": s.id, "email": s.email}); r.Status != s.status {
-			t.Errorf("step %d: %d %s, want %d", i, r.Status, r.Raw, s.status)
-		}
-	}
-}
-
 func TestFakeAppliesDocumentSemantics(t *testing.T) {
 	f, srv := newFake(t)
 	put(t, srv, map[string]any{"id": testID, "tags": []string{"a", "b"}, "alias": "anna", "address": validAddress()})
 	r := put(t, srv, map[string]any{"id": testID, "tags": []string{"c"}, "alias": Unset,
 		"address": map[string]any{"street": "Lillgatan", "zip_code": "22100", "city": "Lund", "country_code": "SE"}})
-	if r.Status != 200 || r.str("updated_fields") != "alias address tags" {
+	if r.Status != 200 || r.Str("updated_fields") != "alias address tags" {
 		t.Errorf("%d %s", r.Status, r.Raw)
 	}
 	acc, _ := f.Account(testID)
@@ -321,24 +281,6 @@ func TestFakeApplied(t *testing.T) {
 	want := []providers.Applied{{Key: testID, Body: []byte(bodies[0])}, {Key: otherID, Body: []byte(bodies[2])}}
 	if got := f.Applied(); !reflect.DeepEqual(got, want) {
 		t.Errorf("Applied() = %s, want %s", got, want)
-	}
-}
-
-// Concurrent requests for one e-mail address: exactly one account gets it.
-func TestFakeConcurrentUniqueness(t *testing.T) {
-	f, srv := newFake(t)
-	const n = 16
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			statuses[i] = put(t, srv, fmt.Sprintf(`{"id":"%024x","email":"same@example.com"}`, i+1)).Status
-		})
-	}
-	wg.Wait()
-	slices.Sort(statuses)
-	if statuses[0] != 200 || statuses[1] != 409 || statuses[n-1] != 409 || len(f.Applied()) != 1 {
-		t.Errorf("statuses %v, %d applied; want one 200 and the rest 409", statuses, len(f.Applied()))
 	}
 }
 

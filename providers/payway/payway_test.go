@@ -1,7 +1,6 @@
 package payway
 
 import (
-	"flag"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,28 +9,6 @@ import (
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/providers/providertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// TestContract runs the suite every provider and its fake pass.
-func TestContract(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
-		Provider: Provider{},
-		Payload:  func(n int) map[string]any { return map[string]any{"id": accountID(n), "first_name": "Anna"} },
-		Place: func(n int, f providers.Field, v any) map[string]any {
-			p := map[string]any{"id": accountID(n)}
-			if name, ok := strings.CutPrefix(f.Path, "address."); ok {
-				addr := validAddress()
-				addr[name] = v
-				p["address"] = addr
-			} else {
-				p[f.Path] = v
-			}
-			return p
-		},
-		Cases: fieldCases,
-	})
-}
 
 // accountID is a well-formed id for account n.
 func accountID(n int) string { return fmt.Sprintf("%024x", n) }
@@ -101,7 +78,7 @@ func TestEncodeGolden(t *testing.T) {
 			"company_name": []any{"a", map[string]any{"b": false}},
 		},
 		Options: &Options{Atomic: ptr(true)},
-	}}, *update)
+	}}, *providertest.Update)
 }
 
 func TestEncodeAtomic(t *testing.T) {
@@ -173,14 +150,19 @@ func TestRead(t *testing.T) {
 	})
 }
 
-func ExampleProvider_Encode() {
-	req, _ := Provider{}.Encode(map[string]any{
-		"id":   "50f3ac249f6aef294d000007",
-		"tags": []string{"premium"},
-	}, &Options{Atomic: ptr(false)})
-	fmt.Println(req.Method, req.Path)
-	fmt.Println(string(req.Body))
+// Payway's answer says which fields it applied: everything is ok, some is
+// partial, none is failed, whatever the status.
+func ExampleProvider_Read() {
+	for _, body := range []string{
+		`{"id":"50f3ac249f6aef294d000007","updated_fields":"email first_name","not_updated_fields":""}`,
+		`{"id":"50f3ac249f6aef294d000007","updated_fields":"social_security_number","not_updated_fields":"address last_name: must_be_set"}`,
+		`{"id":"50f3ac249f6aef294d000007","updated_fields":"","not_updated_fields":"email: must_be_unique"}`,
+	} {
+		a := Provider{}.Read(http.StatusOK, nil, []byte(body), &Options{Atomic: ptr(false)})
+		fmt.Println(strings.TrimSpace(a.Outcome.String() + " " + a.Message))
+	}
 	// Output:
-	// PUT /external/api/v2/accounts
-	// {"atomic":false,"id":"50f3ac249f6aef294d000007","tags":["premium"]}
+	// ok
+	// partial not updated: address last_name: must_be_set
+	// failed not updated: email: must_be_unique (nothing was updated)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,16 @@ import (
 
 	"github.com/acctimport/acctimport/providers"
 )
+
+// Update is the -update flag of every provider's tests: rewrite the golden
+// files instead of comparing with them.
+var Update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// ServeFake serves a fake on a loopback port for the test's lifetime.
+func ServeFake[F http.Handler](t *testing.T, fake F) (F, *httptest.Server) {
+	t.Helper()
+	return fake, Serve(t, fake)
+}
 
 // Serve serves h on a loopback port for the test's lifetime.
 func Serve(t *testing.T, h http.Handler) *httptest.Server {
@@ -66,7 +77,11 @@ type Reply struct {
 	Status int
 	Header http.Header
 	Raw    string
+	JSON   map[string]any // the body, when it is a JSON object
 }
+
+// Str returns a string member of the JSON answer.
+func (r Reply) Str(k string) string { s, _ := r.JSON[k].(string); return s }
 
 // Do sends a raw request and reads the whole answer.
 func Do(t *testing.T, srv *httptest.Server, r *http.Request) Reply {
@@ -80,7 +95,23 @@ func Do(t *testing.T, srv *httptest.Server, r *http.Request) Reply {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Reply{Status: resp.StatusCode, Header: resp.Header, Raw: string(b)}
+	reply := Reply{Status: resp.StatusCode, Header: resp.Header, Raw: string(b)}
+	_ = json.Unmarshal(b, &reply.JSON)
+	return reply
+}
+
+// Body is v as a request body: v itself when it is a string, else v
+// encoded as the providers encode JSON.
+func Body(t *testing.T, v any) string {
+	t.Helper()
+	if s, ok := v.(string); ok {
+		return s
+	}
+	b, err := providers.MarshalJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 // Request builds a raw request to srv; header values are set as given.
@@ -223,6 +254,31 @@ func CheckLoadCredentials(t *testing.T, p providers.Provider, cases []Credential
 			if v = strings.TrimSpace(v); len(v) >= 4 && !c.Quoted && strings.Contains(err.Error(), v) {
 				t.Errorf("%s: the error %q reveals a value", c.Name, err)
 			}
+		}
+	}
+}
+
+// RuleMessage is a value and the words its field's rule refuses it with;
+// a provider's test may declare its cases as a struct of the same fields.
+type RuleMessage = struct {
+	Path  string
+	Value any
+	Want  string
+}
+
+// CheckRuleMessages checks the words of the rules, which are what a user
+// reads in the report.
+func CheckRuleMessages[C ~RuleMessage](t *testing.T, table *providers.Table, cases []C) {
+	t.Helper()
+	for _, tc := range cases {
+		c := RuleMessage(tc)
+		f, ok := table.Lookup(c.Path)
+		if !ok {
+			t.Errorf("%s: not in the table", c.Path)
+			continue
+		}
+		if err := f.Check(c.Value); err == nil || err.Error() != c.Want {
+			t.Errorf("%s: Check(%#v) = %v, want %q", c.Path, c.Value, err, c.Want)
 		}
 	}
 }

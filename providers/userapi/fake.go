@@ -37,8 +37,6 @@ type Fake struct {
 	users *fakeapi.Accounts // e-mail addresses unique, compared without regard to case
 }
 
-var _ providers.Fake = (*Fake)(nil)
-
 // NewFake returns a fake that accepts only the key in c (none, if c has no
 // USERAPI_KEY: then every request is 401).
 func (Provider) NewFake(c providers.Credentials) providers.Fake { return NewFake(c) }
@@ -50,26 +48,13 @@ func NewFake(c providers.Credentials) *Fake {
 	f.Server = fakeapi.New(fakeapi.Spec{
 		Method:     http.MethodPut,
 		Path:       PathPrefix + "{user_id}",
+		Authorize:  f.checkKey, // the key is in the query, beside the path
 		MediaTypes: []string{"application/json"},
 		MaxBody:    MaxBody,
-		Authorize:  f.checkKey,
 		Refuse:     refuse,
-		WriteError: func(w http.ResponseWriter, _ *http.Request, status int, msg string) { writeDetail(w, status, msg) },
 		Handle:     f.handle,
 	})
 	return f
-}
-
-// checkKey refuses a request without the key. The message never repeats
-// what the client sent.
-func (f *Fake) checkKey(r *http.Request) (int, string) {
-	switch key := r.URL.Query().Get(KeyParam); {
-	case key == "":
-		return http.StatusUnauthorized, "Not authenticated"
-	case f.key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(f.key)) != 1:
-		return http.StatusUnauthorized, "Invalid API key"
-	}
-	return 0, ""
 }
 
 func refuse(w http.ResponseWriter, _ *http.Request, why fakeapi.Refusal) {
@@ -90,8 +75,20 @@ func refuse(w http.ResponseWriter, _ *http.Request, why fakeapi.Refusal) {
 	case fakeapi.NotObject:
 		writeProblems(w, []problem{bodyProblem("", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")})
 	default:
-		writeDetail(w, http.StatusBadRequest, "The request body could not be read")
+		writeDetail(w, why.Status, why.Detail)
 	}
+}
+
+// checkKey refuses a request without the key. The message never repeats
+// what the client sent.
+func (f *Fake) checkKey(r *http.Request) (int, string) {
+	switch key := r.URL.Query().Get(KeyParam); {
+	case key == "":
+		return http.StatusUnauthorized, "Not authenticated"
+	case f.key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(f.key)) != 1:
+		return http.StatusUnauthorized, "Invalid API key"
+	}
+	return 0, ""
 }
 
 // problem is one entry of FastAPI's 422 validation list.

@@ -1,7 +1,6 @@
 package userapi
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -28,23 +27,12 @@ var (
 )
 
 func newFake(t *testing.T) (*Fake, *httptest.Server) {
-	t.Helper()
-	f := NewFake(testCreds)
-	return f, providertest.Serve(t, f)
+	return providertest.ServeFake(t, NewFake(testCreds))
 }
 
-// reply is an answer of the fake, its JSON picked apart.
-type reply struct {
-	providertest.Reply
-	json map[string]any
-}
-
-// detail returns the answer's detail when it is a string.
-func (r reply) detail() string { s, _ := r.json["detail"].(string); return s }
-
-// problems returns the answer's 422 validation list as "loc: msg (type)".
-func (r reply) problems() []string {
-	list, _ := r.json["detail"].([]any)
+// problems returns a 422 answer's validation list as "loc: msg (type)".
+func problems(r providertest.Reply) []string {
+	list, _ := r.JSON["detail"].([]any)
 	var out []string
 	for _, it := range list {
 		m, _ := it.(map[string]any)
@@ -59,7 +47,7 @@ func (r reply) problems() []string {
 }
 
 // call sends a raw request to path?query; a method "" is PUT.
-func call(t *testing.T, srv *httptest.Server, method, path, query string, h http.Header, body string) reply {
+func call(t *testing.T, srv *httptest.Server, method, path, query string, h http.Header, body string) providertest.Reply {
 	t.Helper()
 	if method == "" {
 		method = http.MethodPut
@@ -67,8 +55,8 @@ func call(t *testing.T, srv *httptest.Server, method, path, query string, h http
 	if query != "" {
 		path += "?" + query
 	}
-	r := reply{Reply: providertest.Do(t, srv, providertest.Request(t, srv, method, path, h, body))}
-	if err := json.Unmarshal([]byte(r.Raw), &r.json); err != nil || r.Header.Get("Content-Type") != "application/json" {
+	r := providertest.Do(t, srv, providertest.Request(t, srv, method, path, h, body))
+	if r.JSON == nil || r.Header.Get("Content-Type") != "application/json" {
 		t.Errorf("answer %d is not JSON: %q", r.Status, r.Raw)
 	}
 	providertest.NoSecret(t, r.Raw, testCreds)
@@ -77,14 +65,9 @@ func call(t *testing.T, srv *httptest.Server, method, path, query string, h http
 
 // put sends a well-formed, authorised request for user id: body, or v
 // marshalled as the provider would.
-func put(t *testing.T, srv *httptest.Server, id string, v any) reply {
+func put(t *testing.T, srv *httptest.Server, id string, v any) providertest.Reply {
 	t.Helper()
-	body, ok := v.(string)
-	if !ok {
-		b, _ := providers.MarshalJSON(v)
-		body = string(b)
-	}
-	return call(t, srv, "", PathPrefix+url.PathEscape(id), goodQuery, http.Header{"Content-Type": {"application/json"}}, body)
+	return call(t, srv, "", PathPrefix+url.PathEscape(id), goodQuery, http.Header{"Content-Type": {"application/json"}}, providertest.Body(t, v))
 }
 
 // The key travels only in the api_key query parameter, escaped as a query
@@ -122,8 +105,8 @@ func TestFakeRouting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := call(t, srv, tt.method, tt.path, tt.query, tt.header, tt.body)
-			got := r.detail()
-			if ps := r.problems(); len(ps) > 0 {
+			got := r.Str("detail")
+			if ps := problems(r); len(ps) > 0 {
 				got = ps[0]
 			}
 			if r.Status != tt.status || !strings.HasPrefix(got, tt.detail) {
@@ -159,7 +142,7 @@ func TestFakeRejectsShape(t *testing.T) {
 			"body.is_paying: Input should be a valid boolean (bool_type)",
 		},
 	} {
-		if r := put(t, srv, testID, body); r.Status != 422 || !reflect.DeepEqual(r.problems(), want) {
+		if r := put(t, srv, testID, body); r.Status != 422 || !reflect.DeepEqual(problems(r), want) {
 			t.Errorf("%s: %d %s\nwant 422 with %q", body, r.Status, r.Raw, want)
 		}
 	}
@@ -175,7 +158,7 @@ func TestFakeUserIDInPath(t *testing.T) {
 	for _, v := range fieldCases[KeyField].Valid {
 		id := v.(string)
 		r := put(t, srv, id, `{}`)
-		if data, _ := r.json["data"].(map[string]any); r.Status != 200 || data["id"] != id {
+		if data, _ := r.JSON["data"].(map[string]any); r.Status != 200 || data["id"] != id {
 			t.Errorf("user_id %q: %d %s", id, r.Status, r.Raw)
 		}
 		if got := f.Applied(); got[len(got)-1].Key != id {
@@ -195,7 +178,7 @@ func TestFakeUserIDInPath(t *testing.T) {
 			if r.Status != 404 { // no segment where the id should be: no route
 				t.Errorf("user_id %q: %d %s, want 404", id, r.Status, r.Raw)
 			}
-		case r.Status != 422 || !reflect.DeepEqual(r.problems(), want):
+		case r.Status != 422 || !reflect.DeepEqual(problems(r), want):
 			t.Errorf("user_id %q: %d %s, want 422 %q", id, r.Status, r.Raw, want)
 		}
 	}
@@ -213,7 +196,7 @@ func TestFakeAnswer(t *testing.T) {
 			"follower_count": float64(0), "following_count": float64(0),
 		},
 	}
-	if r.Status != 200 || !reflect.DeepEqual(r.json, want) {
+	if r.Status != 200 || !reflect.DeepEqual(r.JSON, want) {
 		t.Errorf("%d %s\nwant %v", r.Status, r.Raw, want)
 	}
 	if a := (Provider{}).Read(r.Status, r.Header, []byte(r.Raw), nil); a.Outcome != providers.OK {
@@ -235,14 +218,14 @@ func TestFakeUniqueness(t *testing.T) {
 	f, srv := newFake(t)
 	f.SetUser(otherID, "ann@example.com")
 	r := put(t, srv, testID, map[string]any{"email": "Ann@Example.COM", "first_name": "Ann"})
-	if r.Status != 409 || r.detail() != "email Ann@Example.COM is already used by another user" {
+	if r.Status != 409 || r.Str("detail") != "email Ann@Example.COM is already used by another user" {
 		t.Errorf("%d %s", r.Status, r.Raw)
 	}
 	if u, ok := f.User(testID); ok {
 		t.Errorf("a refused request stored %v", u)
 	}
 	r = put(t, srv, testID, map[string]any{"email": "ann@example.com", "role_id": "x"})
-	if r.Status != 422 || len(r.problems()) != 1 || !strings.HasPrefix(r.problems()[0], "body.role_id: ") {
+	if r.Status != 422 || len(problems(r)) != 1 || !strings.HasPrefix(problems(r)[0], "body.role_id: ") {
 		t.Errorf("conflict and a broken rule: %d %s", r.Status, r.Raw)
 	}
 }

@@ -1,7 +1,7 @@
 package userapi
 
 import (
-	"reflect"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -93,78 +93,21 @@ var fieldCases = map[string]fieldCase{
 	"next_credits_refresh":       dateTimeCase(),
 }
 
-// documentOrder is the document's example body, in its order, after the
-// path's user_id.
-var documentOrder = []string{
-	"user_id",
-	"first_name", "last_name", "email", "is_active", "is_superuser", "birthdate", "is_enterprise",
-	"role_id", "phone", "state", "country", "address", "active_billing_plan_id", "next_billing_plan_id",
-	"stripe_customer_id", "stripe_subscription_id", "stripe_subscription_status",
-	"stripe_has_payment_method", "is_trial", "used_trial", "is_paying",
-	"stripe_last_payment_date", "billing_updated_at", "last_credits_refresh", "next_credits_refresh",
-}
-
 // TestFieldCases: every field has examples of what it accepts and refuses,
 // and the table agrees with each.
 func TestFieldCases(t *testing.T) {
 	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
 }
 
-func TestTableMatchesDocument(t *testing.T) {
-	if got := table.Paths(); !reflect.DeepEqual(got, documentOrder) {
-		t.Errorf("table order\n got %q\nwant %q", got, documentOrder)
-	}
-	const (
-		uuidRule = "must be a UUID (3c90c3cc-0d44-4b50-8888-8dd25736052a)"
-		dtRule   = "must be an RFC 3339 date-time (2023-11-07T05:31:56Z)"
-	)
-	want := map[string]struct {
-		typ   providers.Type
-		rules string
-	}{
-		"user_id":                    {providers.String, `must be one segment of the URL path: not empty, without "/", not "." or ".."`},
-		"first_name":                 {providers.String, ""},
-		"last_name":                  {providers.String, ""},
-		"email":                      {providers.String, "must be an e-mail address (name@example.com)"},
-		"is_active":                  {providers.Bool, ""},
-		"is_superuser":               {providers.Bool, ""},
-		"birthdate":                  {providers.DateTime, dtRule},
-		"is_enterprise":              {providers.Bool, ""},
-		"role_id":                    {providers.String, uuidRule},
-		"phone":                      {providers.String, ""},
-		"state":                      {providers.String, ""},
-		"country":                    {providers.String, ""},
-		"address":                    {providers.String, ""},
-		"active_billing_plan_id":     {providers.String, uuidRule},
-		"next_billing_plan_id":       {providers.String, uuidRule},
-		"stripe_customer_id":         {providers.String, ""},
-		"stripe_subscription_id":     {providers.String, ""},
-		"stripe_subscription_status": {providers.String, ""},
-		"stripe_has_payment_method":  {providers.Bool, ""},
-		"is_trial":                   {providers.Bool, ""},
-		"used_trial":                 {providers.Bool, ""},
-		"is_paying":                  {providers.Bool, ""},
-		"stripe_last_payment_date":   {providers.DateTime, dtRule},
-		"billing_updated_at":         {providers.DateTime, dtRule},
-		"last_credits_refresh":       {providers.DateTime, dtRule},
-		"next_credits_refresh":       {providers.DateTime, dtRule},
-	}
+// TestTableGolden pins the table to the document's example body (its order
+// after the path's user_id, the only required field: the document marks no
+// body field required, and an update sends what changes) and the words of
+// its rules, for every invalid example, to testdata/table.golden.
+func TestTableGolden(t *testing.T) {
+	providertest.TableGolden(t, table, fieldCases, "testdata/table.golden", *providertest.Update)
 	for _, f := range table.Fields() {
-		w, ok := want[f.Path]
-		if !ok {
-			t.Errorf("%s: not in the document", f.Path)
-			continue
-		}
-		if f.Type != w.typ || f.RuleText() != w.rules {
-			t.Errorf("%s: type %v, rules %q; want %v, %q", f.Path, f.Type, f.RuleText(), w.typ, w.rules)
-		}
-		// Only the path parameter is required: the document marks no body
-		// field as required, and an update sends what changes.
-		if f.Required != (f.Path == "user_id") {
-			t.Errorf("%s: required %v", f.Path, f.Required)
-		}
-		if f.Secret || f.Unset != "" || f.Description == "" || !strings.HasSuffix(f.Description, ".") {
-			t.Errorf("%s: secret %v, unset %q, description %q", f.Path, f.Secret, f.Unset, f.Description)
+		if f.Unset != "" || !strings.HasSuffix(f.Description, ".") {
+			t.Errorf("%s: unset %q, description %q", f.Path, f.Unset, f.Description)
 		}
 	}
 	if id, _ := table.Lookup("user_id"); !strings.Contains(id.Description, "never sent in the body") {
@@ -172,24 +115,20 @@ func TestTableMatchesDocument(t *testing.T) {
 	}
 }
 
-// The rule messages are what a user reads in the report; pin one of each.
-func TestRuleMessages(t *testing.T) {
-	tests := []struct {
-		path string
-		v    any
-		want string
-	}{
-		{"user_id", "a/b", `must be one segment of the URL path: not empty, without "/", not "." or ".."`},
-		{"email", "jsmith@example", "must be an e-mail address (name@example.com)"},
-		{"role_id", "3c90c3cc", "must be a UUID (3c90c3cc-0d44-4b50-8888-8dd25736052a)"},
-		{"birthdate", "1987-03-15", "must be an RFC 3339 date-time (2023-11-07T05:31:56Z)"},
-		{"is_paying", "yes", "must be true or false"},
-		{"first_name", int64(1), "must be a string"},
-	}
-	for _, tt := range tests {
-		f, _ := table.Lookup(tt.path)
-		if err := f.Check(tt.v); err == nil || err.Error() != tt.want {
-			t.Errorf("%s: Check(%q) = %v, want %q", tt.path, tt.v, err, tt.want)
-		}
-	}
+// TestContract runs the suite every provider and its fake pass.
+func TestContract(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Provider: Provider{},
+		Payload:  func(n int) map[string]any { return map[string]any{KeyField: fmt.Sprint(n), "first_name": "Ann"} },
+		Place: func(n int, f providers.Field, v any) map[string]any {
+			if f.Path == KeyField {
+				return map[string]any{KeyField: v}
+			}
+			return map[string]any{KeyField: fmt.Sprint(n), f.Path: v}
+		},
+		Cases: fieldCases,
+		Unique: func(n int, email string) map[string]any {
+			return map[string]any{KeyField: fmt.Sprint(n), "email": email}
+		},
+	})
 }

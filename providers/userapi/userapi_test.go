@@ -1,7 +1,6 @@
 package userapi
 
 import (
-	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,26 +10,6 @@ import (
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/providers/providertest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-// TestContract runs the suite every provider and its fake pass.
-func TestContract(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
-		Provider: Provider{},
-		Payload:  func(n int) map[string]any { return map[string]any{KeyField: fmt.Sprint(n), "first_name": "Ann"} },
-		Place: func(n int, f providers.Field, v any) map[string]any {
-			if f.Path == KeyField {
-				return map[string]any{KeyField: v}
-			}
-			return map[string]any{KeyField: fmt.Sprint(n), f.Path: v}
-		},
-		Cases: fieldCases,
-		Unique: func(n int, email string) map[string]any {
-			return map[string]any{KeyField: fmt.Sprint(n), "email": email}
-		},
-	})
-}
 
 // The document's host is a placeholder: there is no default, so a run
 // without base_url can never send a real key there.
@@ -81,7 +60,7 @@ func TestEncodeGolden(t *testing.T) {
 		// Only the user id: an empty object, which changes nothing.
 		Name:    "only_user_id",
 		Payload: map[string]any{"user_id": "42"},
-	}}, *update)
+	}}, *providertest.Update)
 }
 
 // user_id fills the path, escaped once, and never the body.
