@@ -97,6 +97,10 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 		defer cancel()
 	}
 	sc := newScrubber(x.Creds, req.Secrets)
+	if x.BaseURL == nil || x.BaseURL.Scheme == "" || x.BaseURL.Host == "" {
+		// No retry can help, and the request must not go to a relative URL.
+		return Result{}, fmt.Errorf("no base URL to send to: %s has no default host; set the mapping's base_url or pass --base-url", x.Provider.Info().Name)
+	}
 	u := *x.BaseURL
 	u.Path = strings.TrimSuffix(u.Path, "/") + req.Path
 	u.RawPath = ""

@@ -333,3 +333,17 @@ func FuzzCleanText(f *testing.F) {
 		}
 	})
 }
+
+// A provider without a default host and a run without a base URL: every
+// row fails at once, nothing is sent anywhere, nothing is retried.
+func TestExchangeWithoutBaseURL(t *testing.T) {
+	for _, u := range []*url.URL{nil, {}, {Path: "/api"}} {
+		x := &Exchange{Provider: keyProvider{}, BaseURL: u, Creds: Credentials{"KEY": NewSecret("in-x1234")}, Options: noOptions{}}
+		_, err := put(t, x)
+		if err == nil || !strings.Contains(err.Error(), "base_url") || isRetryable(err) {
+			t.Errorf("base URL %v: %v", u, err)
+		}
+	}
+}
+
+func isRetryable(err error) bool { retry, _ := Retryable(err); return retry }

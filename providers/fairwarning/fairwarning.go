@@ -100,7 +100,7 @@ func (Provider) Table() *providers.Table { return table }
 type Options struct {
 	// Format is the body's format: "json" (the default, also when empty) or
 	// "xml".
-	Format string `yaml:"format" doc:"json (the default) or xml: the format of the request body, and so of the answer; XML booleans are sent as 1 and 0"`
+	Format string `yaml:"format" values:"json|xml" doc:"json (the default) or xml: the format of the request body, and so of the answer; XML booleans are sent as 1 and 0"`
 }
 
 // Validate accepts json, xml or nothing, in any case.

@@ -97,7 +97,7 @@ func TestOptions(t *testing.T) {
 	if (*Options)(nil).XML() {
 		t.Error("nil options send XML; JSON is the default")
 	}
-	if fs := providers.OptionFields(&Options{}); len(fs) != 1 || fs[0].Name != "format" || !strings.Contains(fs[0].Doc, "json (the default) or xml") {
+	if fs := providers.OptionFields(&Options{}); len(fs) != 1 || fs[0].Name != "format" || strings.Join(fs[0].Values, " ") != "json xml" || !strings.Contains(fs[0].Doc, "json (the default) or xml") {
 		t.Errorf("OptionFields = %+v: format is not documented", fs)
 	}
 }
