@@ -34,17 +34,6 @@ func with(id int64, extra map[string]any) map[string]any {
 	return p
 }
 
-// placed returns minimal(id) with v at fd's place: a member goes into a
-// valid address.
-func placed(id int64, fd providers.Field, v any) map[string]any {
-	if name, ok := strings.CutPrefix(fd.Path, "addresses[]."); ok {
-		addr := validAddress()
-		addr[name] = v
-		return with(id, map[string]any{"addresses": []any{addr}})
-	}
-	return with(id, map[string]any{fd.Path: v})
-}
-
 // xmlCanCarry reports whether an invalid example survives as itself in XML,
 // where everything is text: an int64 for a string field becomes the text
 // "5", a fine string, and true for a number "1", a fine number, so the type

@@ -301,22 +301,6 @@ func TestFakeEmailInUse(t *testing.T) {
 	}
 }
 
-func TestFakeApplied(t *testing.T) {
-	f, srv := newFake(t)
-	bodies := []struct{ format, body string }{
-		{FormatJSON, `{"user_id":12,"user_email":"a@example.com","user_pass":"` + secretSHA1 + `","user_fname":"A","user_lname":"B"}`},
-		{FormatJSON, `{"user_id":13,"user_email":"b@example.com","user_pass":"plain","user_fname":"A","user_lname":"B"}`}, // rejected
-		{FormatXML, `<request><user_id>14</user_id><user_email>c@example.com</user_email><user_pass>` + secretSHA1 + `</user_pass><user_fname>C</user_fname><user_lname>D</user_lname></request>`},
-	}
-	for _, b := range bodies {
-		raw(t, srv, b.format, b.body)
-	}
-	want := []providers.Applied{{Key: "12", Body: []byte(bodies[0].body)}, {Key: "14", Body: []byte(bodies[2].body)}}
-	if got := f.Applied(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Applied() = %s, want %s", got, want)
-	}
-}
-
 // The success answer is the document's user details, in the request's
 // format, with what the fake stored.
 func TestFakeAnswersUserDetails(t *testing.T) {

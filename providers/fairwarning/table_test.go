@@ -8,31 +8,26 @@ import (
 	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-// fieldCase holds values for one field of the table, already of the Go type
-// the mapping would build. The fake tests reuse them, so the table and the
-// fake are checked against the same examples.
-type fieldCase = providertest.FieldCase
-
 // sha1 of "secret", as the mapping's sha1 transform writes it.
 const secretSHA1 = "e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"
 
-func textCase(required bool) fieldCase {
-	c := fieldCase{Valid: []any{"Ann", "O'Brien & Sons <Co>", "Zoë", "  spaced  "}, Invalid: []any{int64(5), true}}
+func textCase(required bool) providertest.FieldCase {
+	c := providertest.FieldCase{Valid: []any{"Ann", "O'Brien & Sons <Co>", "Zoë", "  spaced  "}, Invalid: []any{int64(5), true}}
 	if !required {
 		c.Valid = append(c.Valid, "")
 	}
 	return c
 }
 
-func boolCase() fieldCase {
-	return fieldCase{Valid: []any{true, false}, Invalid: []any{"true", int64(1)}}
+func boolCase() providertest.FieldCase {
+	return providertest.FieldCase{Valid: []any{true, false}, Invalid: []any{"true", int64(1)}}
 }
 
-func intCase() fieldCase {
-	return fieldCase{Valid: []any{int64(0), int64(7), int64(123456789)}, Invalid: []any{"7", true}}
+func intCase() providertest.FieldCase {
+	return providertest.FieldCase{Valid: []any{int64(0), int64(7), int64(123456789)}, Invalid: []any{"7", true}}
 }
 
-var phoneCase = fieldCase{
+var phoneCase = providertest.FieldCase{
 	Valid: []any{"555-123-4567", "000-000-0000"},
 	Invalid: []any{
 		"5551234567", "(555) 123-4567", "555.123.4567", "+1-555-123-4567", "555-1234-567",
@@ -40,12 +35,12 @@ var phoneCase = fieldCase{
 	},
 }
 
-var dateCase = fieldCase{
+var dateCase = providertest.FieldCase{
 	Valid:   []any{"2027-06-30", "2028-02-29"},
 	Invalid: []any{"", "2027-6-30", "2027-02-29", "06/30/2027", "2027-06-30T00:00:00Z", "2027-13-01", int64(20270630)},
 }
 
-var emailCase = fieldCase{
+var emailCase = providertest.FieldCase{
 	Valid:   []any{"ann@example.com", "Ann.Lee+bids@mail.example.co.uk"},
 	Invalid: []any{"", "ann", "ann@example", "ann@@example.com", "ann lee@example.com", "ann@example.com.", int64(1)},
 }
@@ -60,7 +55,7 @@ func validAddress() map[string]any {
 
 // fieldCases has an entry for every field of the table
 // (TestEveryFieldHasCases makes sure of it).
-var fieldCases = map[string]fieldCase{
+var fieldCases = map[string]providertest.FieldCase{
 	"user_id":                          {Valid: []any{int64(1), int64(48213)}, Invalid: []any{"48213", true}},
 	"type_id":                          intCase(),
 	"user_verified":                    boolCase(),
@@ -126,39 +121,28 @@ var fieldCases = map[string]fieldCase{
 	},
 }
 
-// TestFieldCases: every field has examples of what it accepts and refuses,
-// and the table agrees with each.
-func TestFieldCases(t *testing.T) {
-	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
-}
-
-// TestTableGolden pins the table to the document (its order, each field's
-// type and requirement, the rule each states, the one secret) and the words
-// of its rules, for every invalid example, to testdata/table.golden.
-func TestTableGolden(t *testing.T) {
-	providertest.TableGolden(t, table, fieldCases, "testdata/table.golden", *providertest.Update)
-	for _, f := range table.Fields() {
-		if f.Description == "" {
-			t.Errorf("%s: no description", f.Path)
-		}
-	}
-	if pass, _ := table.Lookup("user_pass"); !strings.Contains(pass.Description, "sha1") {
-		t.Errorf("user_pass description %q does not say sha1", pass.Description)
-	}
-}
-
 // TestContract runs the suite every provider and its fake pass, in both
-// formats.
+// formats, the table's examples and golden file included.
 func TestContract(t *testing.T) {
 	providertest.Run(t, providertest.Harness{
 		Provider: Provider{},
 		Options:  []providers.Options{&Options{Format: FormatJSON}, &Options{Format: FormatXML}},
 		Payload:  func(n int) map[string]any { return minimal(int64(n)) },
-		Place:    func(n int, f providers.Field, v any) map[string]any { return placed(int64(n), f, v) },
-		Cases:    fieldCases,
+		Place: func(n int, f providers.Field, v any) map[string]any {
+			return providertest.Place(minimal(int64(n)), f, v, map[string]map[string]any{"addresses": validAddress()})
+		},
+		Cases:       fieldCases,
+		TableGolden: "testdata/table.golden",
 		Sendable: func(opts providers.Options, f providers.Field, v any) bool {
 			return !opts.(*Options).XML() || xmlCanCarry(f, v)
 		},
 		Unique: func(n int, email string) map[string]any { return with(int64(n), map[string]any{"user_email": email}) },
 	})
+}
+
+// user_pass is sent as its SHA-1, and its description says so.
+func TestPasswordIsSHA1(t *testing.T) {
+	if pass, _ := table.Lookup("user_pass"); !strings.Contains(pass.Description, "sha1") {
+		t.Errorf("user_pass description %q does not say sha1", pass.Description)
+	}
 }

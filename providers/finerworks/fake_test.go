@@ -278,22 +278,9 @@ func TestFakeOwnAccount(t *testing.T) {
 	}
 }
 
-func TestFakeApplied(t *testing.T) {
+// Account returns a copy.
+func TestFakeAccountIsACopy(t *testing.T) {
 	f, srv := newFake(t)
-	bodies := []string{
-		`{"account_key":"A-1","payment_profile_id":"1"}`,
-		`{"account_key":"A-2","billing_info":{"email":"nope"}}`,                            // invalid
-		`{"account_key":"A-3","billing_info":{"country_code":"us","zip_postal_code":"1"}}`, // business rule
-		`{"account_key":"A-2","logo_url":"https://example.com/l.jpg"}`,
-	}
-	for _, b := range bodies {
-		put(t, srv, b)
-	}
-	want := []providers.Applied{{Key: "A-1", Body: []byte(bodies[0])}, {Key: "A-2", Body: []byte(bodies[3])}}
-	if got := f.Applied(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Applied() = %s, want %s", got, want)
-	}
-	// Account returns a copy.
 	put(t, srv, `{"account_key":"A-1","billing_info":{"city":"Anchorage"},"logo_data":"`+base64.StdEncoding.EncodeToString(jpegBytes())+`"}`)
 	acc, _ := f.Account("A-1")
 	acc["billing_info"].(map[string]any)["city"] = "changed"

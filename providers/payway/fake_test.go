@@ -11,11 +11,8 @@ import (
 	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-const (
-	testToken = "tulo-7f3a9c1e5b2d"
-	testID    = "50f3ac249f6aef294d000007"
-	otherID   = "50f3ac249f6aef294d000008"
-)
+// The token, and two accounts' ids.
+const testToken, testID, otherID = "tulo-7f3a9c1e5b2d", "50f3ac249f6aef294d000007", "50f3ac249f6aef294d000008"
 
 var testCreds = providers.Credentials{TokenEnv: providers.NewSecret(testToken)}
 
@@ -265,22 +262,6 @@ func TestFakeAppliesDocumentSemantics(t *testing.T) {
 	acc["tags"].([]string)[0] = "changed"
 	if again, _ := f.Account(testID); again["tags"].([]string)[0] != "c" {
 		t.Error("Account shares its tags with the fake")
-	}
-}
-
-func TestFakeApplied(t *testing.T) {
-	f, srv := newFake(t)
-	bodies := []string{
-		`{"id":"` + testID + `","first_name":"A"}`,
-		`{"id":"` + testID + `","mobile_phone_number":"12"}`, // rejected
-		`{"id":"` + otherID + `","first_name":"B","email":"x","atomic":false}`,
-	}
-	for _, b := range bodies {
-		put(t, srv, b)
-	}
-	want := []providers.Applied{{Key: testID, Body: []byte(bodies[0])}, {Key: otherID, Body: []byte(bodies[2])}}
-	if got := f.Applied(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Applied() = %s, want %s", got, want)
 	}
 }
 

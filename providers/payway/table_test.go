@@ -8,11 +8,6 @@ import (
 	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-// fieldCase holds values for one field of the table, already of the Go type
-// the mapping would build. The fake tests reuse them, so the table and the
-// fake are checked against the same examples.
-type fieldCase = providertest.FieldCase
-
 var (
 	long1024 = strings.Repeat("x", 1024)
 	long1025 = strings.Repeat("x", 1025)
@@ -25,13 +20,13 @@ func validAddress() map[string]any {
 	return map[string]any{"street": "Storgatan", "zip_code": "11122", "city": "Stockholm", "country_code": "SE"}
 }
 
-func textCase() fieldCase {
-	return fieldCase{Valid: []any{"", "Anna", long1024, runes1024}, Invalid: []any{long1025}}
+func textCase() providertest.FieldCase {
+	return providertest.FieldCase{Valid: []any{"", "Anna", long1024, runes1024}, Invalid: []any{long1025}}
 }
 
 // fieldCases has an entry for every field of the table (TestEveryFieldHasCases
 // makes sure of it).
-var fieldCases = map[string]fieldCase{
+var fieldCases = map[string]providertest.FieldCase{
 	"id": {
 		Valid: []any{"50f3ac249f6aef294d000007", "50F3AC249F6AEF294D000007", "0123456789abcdef01234567"},
 		Invalid: []any{
@@ -110,16 +105,23 @@ func init() {
 	}
 }
 
-// TestFieldCases: every field has examples of what it accepts and refuses,
-// and the table agrees with each.
-func TestFieldCases(t *testing.T) {
-	providertest.CheckFieldCases(t, Provider{}.Table(), fieldCases)
+// TestContract runs the suite every provider and its fake pass, the table's
+// examples and golden file included.
+func TestContract(t *testing.T) {
+	providertest.Run(t, providertest.Harness{
+		Provider: Provider{},
+		Payload:  func(n int) map[string]any { return map[string]any{"id": accountID(n), "first_name": "Anna"} },
+		Place: func(n int, f providers.Field, v any) map[string]any {
+			return providertest.Place(map[string]any{"id": accountID(n)}, f, v, map[string]map[string]any{"address": validAddress()})
+		},
+		Cases:       fieldCases,
+		TableGolden: "testdata/table.golden",
+	})
 }
 
-// TestTableGolden pins the table to the document, and the words of its
-// rules, for every invalid example, to testdata/table.golden.
-func TestTableGolden(t *testing.T) {
-	providertest.TableGolden(t, table, fieldCases, "testdata/table.golden", *providertest.Update)
+// atomic is an option, not a field; the address is Payway's Address input
+// format, and tags replace the account's tags.
+func TestTableDescriptions(t *testing.T) {
 	if _, ok := table.Lookup("atomic"); ok {
 		t.Error("atomic is in the table; it belongs to the options")
 	}
@@ -138,24 +140,4 @@ func TestTableGolden(t *testing.T) {
 	if tags, _ := table.Lookup("tags"); !strings.Contains(tags.Description, "replace all existing tags") {
 		t.Errorf("tags description %q does not say that tags are replaced", tags.Description)
 	}
-}
-
-// TestContract runs the suite every provider and its fake pass.
-func TestContract(t *testing.T) {
-	providertest.Run(t, providertest.Harness{
-		Provider: Provider{},
-		Payload:  func(n int) map[string]any { return map[string]any{"id": accountID(n), "first_name": "Anna"} },
-		Place: func(n int, f providers.Field, v any) map[string]any {
-			p := map[string]any{"id": accountID(n)}
-			if name, ok := strings.CutPrefix(f.Path, "address."); ok {
-				addr := validAddress()
-				addr[name] = v
-				p["address"] = addr
-			} else {
-				p[f.Path] = v
-			}
-			return p
-		},
-		Cases: fieldCases,
-	})
 }

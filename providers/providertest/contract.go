@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -34,6 +35,9 @@ type Harness struct {
 	Place func(n int, f providers.Field, v any) map[string]any
 	// Cases are the examples of the field table (see CheckFieldCases).
 	Cases map[string]FieldCase
+	// TableGolden is the golden file of the table and its rules' words (see
+	// TableGolden); "" for none.
+	TableGolden string
 	// Sendable reports whether an example can be sent as itself with opts
 	// (XML carries only text: an int64 for a string field is a fine string
 	// there); nil: every example can.
@@ -62,6 +66,10 @@ func Run(t *testing.T, h Harness) {
 	t.Helper()
 	if len(h.Options) == 0 {
 		h.Options = []providers.Options{h.Provider.NewOptions()}
+	}
+	t.Run("FieldCases", func(t *testing.T) { CheckFieldCases(t, h.Provider.Table(), h.Cases) })
+	if h.TableGolden != "" {
+		t.Run("TableGolden", func(t *testing.T) { TableGolden(t, h.Provider.Table(), h.Cases, h.TableGolden, *Update) })
 	}
 	t.Run("Info", h.testInfo)
 	t.Run("Options", h.testOptions)
@@ -143,6 +151,11 @@ func (h Harness) testInfo(t *testing.T) {
 	if len(info.Credentials) == 0 {
 		t.Error("no credentials")
 	}
+	for _, f := range h.Provider.Table().Fields() {
+		if strings.TrimSpace(f.Description) == "" {
+			t.Errorf("%s has no description", f.Path)
+		}
+	}
 	for env, s := range providers.SandboxCredentials(h.Provider) {
 		for _, c := range info.Credentials {
 			if c.Env == env && (c.Description == "" || c.Check != nil && c.Check(s.Reveal()) != nil) {
@@ -203,20 +216,48 @@ func (h Harness) testEncode(t *testing.T) {
 
 func (h Harness) testApplies(t *testing.T, opts providers.Options) {
 	r := h.rig(t, opts)
-	payload := h.Payload(1)
-	res, err := Send(t, r.exchange(t, r.creds), payload)
-	if err != nil || res.Outcome != providers.OK || res.HTTPStatus/100 != 2 {
-		t.Fatalf("%+v, %v", res, err)
+	x := r.exchange(t, r.creds)
+	// Two accounts, and a refused request between them that the log must
+	// not show.
+	var want []providers.Applied
+	for i, payload := range []map[string]any{h.Payload(1), h.invalid(opts), h.Payload(2)} {
+		req, err := h.Provider.Encode(payload, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := x.Do(context.Background(), req)
+		if ok := err == nil && res.Outcome == providers.OK && res.HTTPStatus/100 == 2; ok != (i != 1) {
+			t.Errorf("request %d: %+v, %v", i, res, err)
+		}
+		if i != 1 {
+			want = append(want, providers.Applied{Key: fmt.Sprint(payload[h.Provider.Info().Key]), Body: req.Body})
+		}
 	}
-	req, _ := h.Provider.Encode(payload, opts)
 	got := r.fake.Applied()
-	if len(got) != 1 || got[0].Key != fmt.Sprint(payload[h.Provider.Info().Key]) || !bytes.Equal(got[0].Body, req.Body) {
-		t.Fatalf("Applied() = %s, want the key %v and the body sent", got, payload[h.Provider.Info().Key])
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Fatalf("Applied() = %q\nwant %q: the keys and the bodies sent, in order", got, want)
 	}
 	got[0].Body[0] ^= 0xff
-	if again := r.fake.Applied(); !bytes.Equal(again[0].Body, req.Body) {
+	if again := r.fake.Applied(); !bytes.Equal(again[0].Body, want[0].Body) {
 		t.Error("Applied shares its bodies with the fake")
 	}
+}
+
+// invalid is Payload(1) with the first invalid example of the table that
+// can be sent with opts: a request the fake must refuse.
+func (h Harness) invalid(opts providers.Options) map[string]any {
+	for _, f := range h.Provider.Table().Fields() {
+		for _, v := range h.Cases[f.Path].Invalid {
+			if h.Sendable != nil && !h.Sendable(opts, f, v) || f.Path == h.Provider.Info().Key {
+				continue
+			}
+			p := h.Place(1, f, v)
+			if _, err := h.Provider.Encode(p, opts); err == nil {
+				return p
+			}
+		}
+	}
+	return nil
 }
 
 // Credentials: a missing one and a wrong one are refused with 401 or 403,
@@ -495,6 +536,31 @@ func (h Harness) testUnique(t *testing.T, opts providers.Options) {
 	if won != 1 || r.applied() != 1 {
 		t.Errorf("%d of %d concurrent claims won, %d applied; want 1", won, n, r.applied())
 	}
+}
+
+// Place returns base with v at f's place: a top-level field set, a member
+// set in a copy of the valid object of its kind (in a list of one, for an
+// array of objects), or in an object of its own when valid has none.
+func Place(base map[string]any, f providers.Field, v any, valid map[string]map[string]any) map[string]any {
+	parent := f.Parent()
+	if parent == "" {
+		base[f.Path] = v
+		return base
+	}
+	name := f.Path[len(parent)+1:]
+	list := strings.HasSuffix(parent, "[]")
+	parent = strings.TrimSuffix(parent, "[]")
+	obj := maps.Clone(valid[parent])
+	if obj == nil {
+		obj = map[string]any{}
+	}
+	obj[name] = v
+	if list {
+		base[parent] = []any{obj}
+	} else {
+		base[parent] = obj
+	}
+	return base
 }
 
 // DecodeOptions decodes a mapping's options as the mapping does: strictly,

@@ -229,20 +229,3 @@ func TestFakeUniqueness(t *testing.T) {
 		t.Errorf("conflict and a broken rule: %d %s", r.Status, r.Raw)
 	}
 }
-
-func TestFakeApplied(t *testing.T) {
-	f, srv := newFake(t)
-	calls := []struct{ id, body string }{
-		{testID, `{"first_name":"Ann"}`},
-		{testID, `{"role_id":"x"}`}, // rejected
-		{"a b/c", `{"is_paying":true}`},
-		{otherID, ` {"email" : "bo@example.com"} `},
-	}
-	for _, c := range calls {
-		put(t, srv, c.id, c.body)
-	}
-	want := []providers.Applied{{Key: testID, Body: []byte(calls[0].body)}, {Key: otherID, Body: []byte(calls[3].body)}}
-	if got := f.Applied(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Applied() = %s, want %s", got, want)
-	}
-}
