@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 )
@@ -51,4 +52,18 @@ func OptionFields(o Options) []OptionField {
 		out = append(out, OptionField{Name: name, Type: ft.Kind().String(), Doc: f.Tag.Get("doc"), Values: values})
 	}
 	return out
+}
+
+// OptionsAs returns opts as a provider's own options type O (its zero
+// value, nil, for no options), or an error naming both types when a caller
+// passes another provider's.
+func OptionsAs[O Options](provider string, opts Options) (O, error) {
+	var zero O
+	if opts == nil {
+		return zero, nil
+	}
+	if o, ok := opts.(O); ok {
+		return o, nil
+	}
+	return zero, fmt.Errorf("%s: options of type %T, want %T", provider, opts, zero)
 }

@@ -104,3 +104,15 @@ func (c Credentials) Scrub(s string) string {
 	}
 	return newScrubber(c, nil).scrub(s)
 }
+
+// OneWord refuses a credential with white space or control characters in
+// it, which would only surface as a 401 on the first row, or as a header
+// that cannot be sent; what names it ("a key", "a token").
+func OneWord(v, what string) error {
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Errorf("contains white space or control characters; %s is one word", what)
+		}
+	}
+	return nil
+}

@@ -85,12 +85,7 @@ func checkKey(v string) error {
 	if strings.HasPrefix(lower, publicKeyHeader+":") || strings.HasPrefix(lower, privateKeyHeader+":") {
 		return errors.New("holds the header name; set it to the key alone")
 	}
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("contains white space or control characters; a key is one word")
-		}
-	}
-	return nil
+	return providers.OneWord(v, "a key")
 }
 
 // Table returns the documented fields, built once.
@@ -120,22 +115,12 @@ func (o *Options) XML() bool {
 // NewOptions returns options with nothing set: JSON.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func optionsOf(opts providers.Options) (*Options, error) {
-	switch o := opts.(type) {
-	case nil:
-		return nil, nil
-	case *Options:
-		return o, nil
-	}
-	return nil, fmt.Errorf("fairwarning: options of type %T, want *fairwarning.Options", opts)
-}
-
 // Encode makes the POST request for one payload, as JSON or as XML (see
 // xml.go for the XML form of addresses and mailing lists). maillists is
 // sent as the document's {<list_safe_name>: 1, ...} however the mapping
 // filled it (see lists).
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	o, err := optionsOf(opts)
+	o, err := providers.OptionsAs[*Options]("fairwarning", opts)
 	if err != nil {
 		return nil, err
 	}

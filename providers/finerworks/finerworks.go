@@ -20,7 +20,6 @@ package finerworks
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -84,12 +83,7 @@ func checkKey(placeholder string) func(string) error {
 		if strings.EqualFold(v, placeholder) {
 			return fmt.Errorf("is the document's placeholder %q; set it to your own key", placeholder)
 		}
-		for _, r := range v {
-			if r <= ' ' || r == 0x7f {
-				return errors.New("contains white space or control characters; a key is one word")
-			}
-		}
-		return nil
+		return providers.OneWord(v, "a key")
 	}
 }
 
@@ -104,19 +98,11 @@ type Options = providers.NoOptions
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func checkOptions(opts providers.Options) error {
-	switch opts.(type) {
-	case nil, *Options:
-		return nil
-	}
-	return fmt.Errorf("finerworks: options of type %T, want *finerworks.Options", opts)
-}
-
 // Encode makes the PUT request for one payload: the payload as a JSON
 // object. File fields arrive as []byte, which encoding/json writes as base64,
 // the document's "QEA=".
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	if err := checkOptions(opts); err != nil {
+	if _, err := providers.OptionsAs[*Options]("finerworks", opts); err != nil {
 		return nil, err
 	}
 	b, err := providers.MarshalJSON(payload)

@@ -67,12 +67,7 @@ func checkToken(v string) error {
 	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 		return errors.New(`holds "Bearer ..."; set it to the token alone`)
 	}
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("contains white space or control characters; a token is one word")
-		}
-	}
-	return nil
+	return providers.OneWord(v, "a token")
 }
 
 // Table returns the documented fields. It is built once, at package
@@ -100,21 +95,11 @@ func (o *Options) IsAtomic() bool {
 // NewOptions returns options with nothing set.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func optionsOf(opts providers.Options) (*Options, error) {
-	switch o := opts.(type) {
-	case nil:
-		return nil, nil
-	case *Options:
-		return o, nil
-	}
-	return nil, fmt.Errorf("payway: options of type %T, want *payway.Options", opts)
-}
-
 // Encode makes the PUT request for one payload. `atomic` is sent only when
 // the mapping sets it: the document's default is true, and leaving it out
 // keeps the body exactly what the user asked for.
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	o, err := optionsOf(opts)
+	o, err := providers.OptionsAs[*Options]("payway", opts)
 	if err != nil {
 		return nil, err
 	}

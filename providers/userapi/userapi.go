@@ -89,14 +89,6 @@ type Options = providers.NoOptions
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func checkOptions(opts providers.Options) error {
-	switch opts.(type) {
-	case nil, *Options:
-		return nil
-	}
-	return fmt.Errorf("userapi: options of type %T, want *userapi.Options", opts)
-}
-
 // Encode makes the PUT request for one payload: user_id goes into the path,
 // every other field into the JSON body. The payload is copied, never changed.
 //
@@ -105,7 +97,7 @@ func checkOptions(opts providers.Options) error {
 // /api/v1/user/a%20b. Escaping here as well would send a%2520b. The table's
 // rule has already refused what escaping cannot make one segment ("/", "..").
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	if err := checkOptions(opts); err != nil {
+	if _, err := providers.OptionsAs[*Options]("userapi", opts); err != nil {
 		return nil, err
 	}
 	raw, ok := payload[KeyField]
