@@ -22,39 +22,49 @@ const MaxMessage = 500
 const maxAccount = 120
 
 // scrubber replaces secrets in text from a server: the run's credentials and
-// the row's own secrets, in every form a server can echo them in.
+// the row's own secrets, in every form a server can echo them in. It is
+// built on first use: most answers carry no text to scrub, and building it
+// costs more than the rest of reading an answer.
 type scrubber struct {
+	creds    Credentials
+	extra    []string
+	built    bool
 	forms    []string // longest first, so a secret holding another is replaced whole
 	replacer *strings.Replacer
 }
 
 // newScrubber knows creds and a row's extra secrets.
 func newScrubber(creds Credentials, extra []string) *scrubber {
-	var vals []string
-	for _, s := range creds {
-		vals = append(vals, s.v)
+	return &scrubber{creds: creds, extra: extra}
+}
+
+func (s *scrubber) build() {
+	if s.built {
+		return
 	}
-	vals = append(vals, extra...)
+	s.built = true
+	vals := make([]string, 0, len(s.creds)+len(s.extra))
+	for _, sec := range s.creds {
+		vals = append(vals, sec.v)
+	}
+	vals = append(vals, s.extra...)
 	seen := make(map[string]bool)
-	var forms []string
 	for _, v := range vals {
 		for _, f := range secretForms(v) {
 			if f != "" && !seen[f] {
 				seen[f] = true
-				forms = append(forms, f)
+				s.forms = append(s.forms, f)
 			}
 		}
 	}
-	slices.SortFunc(forms, func(a, b string) int { return len(b) - len(a) })
-	s := &scrubber{forms: forms}
-	if len(forms) > 0 {
-		pairs := make([]string, 0, 2*len(forms))
-		for _, f := range forms {
+	slices.SortFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
+	if len(s.forms) > 0 {
+		pairs := make([]string, 0, 2*len(s.forms))
+		for _, f := range s.forms {
 			pairs = append(pairs, f, Redacted)
 		}
 		s.replacer = strings.NewReplacer(pairs...)
 	}
-	return s
 }
 
 // secretForms are the ways a server's answer can carry v: as it is, escaped
@@ -81,7 +91,11 @@ func secretForms(v string) []string {
 
 // scrub replaces every secret in s.
 func (s *scrubber) scrub(text string) string {
-	if s.replacer == nil || text == "" {
+	if text == "" {
+		return text
+	}
+	s.build()
+	if s.replacer == nil {
 		return text
 	}
 	return s.replacer.Replace(text)
@@ -94,6 +108,7 @@ const minPartial = 4
 // the start of a secret the cut went through: scrubbing cannot recognise a
 // secret that is not whole.
 func (s *scrubber) trimPartialTail(body []byte) []byte {
+	s.build()
 	for _, f := range s.forms {
 		for k := min(len(f)-1, len(body)); k >= minPartial; k-- {
 			if bytes.HasSuffix(body, []byte(f[:k])) {
@@ -110,6 +125,9 @@ func (s *scrubber) trimPartialTail(body []byte) []byte {
 // replaced, white space folded, and only then clipped to max characters, so
 // that no cut keeps part of a secret.
 func (s *scrubber) message(text string, max int) string {
+	if text == "" {
+		return ""
+	}
 	return clip(cleanText(s.scrub(text)), max)
 }
 
