@@ -261,14 +261,6 @@ func TestEncodeMasked(t *testing.T) {
 	}
 }
 
-func TestAuthorize(t *testing.T) {
-	r, _ := http.NewRequest(http.MethodPost, "http://x"+Path, nil)
-	Provider{}.Authorize(r, testCreds)
-	if r.Header.Get("public-key") != testPublic || r.Header.Get("private-key") != testPrivate {
-		t.Errorf("headers %v", r.Header)
-	}
-}
-
 func TestRead(t *testing.T) {
 	const (
 		js  = "application/json"

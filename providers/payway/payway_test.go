@@ -2,7 +2,6 @@ package payway
 
 import (
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 
@@ -103,14 +102,6 @@ func TestEncodeAtomic(t *testing.T) {
 	}
 }
 
-func TestAuthorize(t *testing.T) {
-	r, _ := http.NewRequest(http.MethodPut, "http://x"+Path, nil)
-	Provider{}.Authorize(r, providers.Credentials{TokenEnv: providers.NewSecret("tok-1")})
-	if got := r.Header.Get("Authorization"); got != "Bearer tok-1" {
-		t.Errorf("Authorization = %q", got)
-	}
-}
-
 func TestRead(t *testing.T) {
 	const doc = `{"id":"50f3ac249f6aef294d000007","updated_fields":"social_security_number","not_updated_fields":"address last_name: must_be_set"}`
 	providertest.CheckRead(t, Provider{}, &Options{}, []providertest.ReadCase{
@@ -158,7 +149,7 @@ func ExampleProvider_Read() {
 		`{"id":"50f3ac249f6aef294d000007","updated_fields":"social_security_number","not_updated_fields":"address last_name: must_be_set"}`,
 		`{"id":"50f3ac249f6aef294d000007","updated_fields":"","not_updated_fields":"email: must_be_unique"}`,
 	} {
-		a := Provider{}.Read(http.StatusOK, nil, []byte(body), &Options{Atomic: ptr(false)})
+		a := Provider{}.Read(200, nil, []byte(body), &Options{Atomic: ptr(false)})
 		fmt.Println(strings.TrimSpace(a.Outcome.String() + " " + a.Message))
 	}
 	// Output:
