@@ -16,44 +16,6 @@ import (
 	"github.com/acctimport/acctimport/providers/all"
 )
 
-func TestProvidersCommand(t *testing.T) {
-	h := newHarness(t)
-	if code := h.run("providers"); code != ExitOK {
-		t.Fatalf("exit %d: %s", code, h.stderr.String())
-	}
-	for _, name := range all.Registry.Names() {
-		if !regexp.MustCompile(`(?m)^` + name + ` `).MatchString(h.stdout.String()) {
-			t.Errorf("providers does not list %s:\n%s", name, h.stdout.String())
-		}
-	}
-	for _, p := range all.Registry.All() {
-		info := p.Info()
-		t.Run(info.Name, func(t *testing.T) {
-			if code := h.run("providers", info.Name); code != ExitOK {
-				t.Fatalf("exit %d: %s", code, h.stderr.String())
-			}
-			out := h.stdout.String()
-			for _, c := range info.Credentials {
-				if !strings.Contains(out, c.Env) {
-					t.Errorf("credential %s not shown", c.Env)
-				}
-			}
-			// Every field is a line of its own, starting with its path.
-			for _, f := range p.Table().Fields() {
-				if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(f.Path) + ` +` + regexp.QuoteMeta(f.Type.String())).MatchString(out) {
-					t.Errorf("field %s (%s) not listed", f.Path, f.Type)
-				}
-				if r := f.RuleText(); r != "" && !strings.Contains(out, r) {
-					t.Errorf("rule of %s not shown: %s", f.Path, r)
-				}
-			}
-		})
-	}
-	if code := h.run("providers", "paywya"); code != ExitUsage || !strings.Contains(h.stderr.String(), `did you mean "payway"?`) {
-		t.Errorf("unknown provider: exit %d, %q", code, h.stderr.String())
-	}
-}
-
 // TestInitFromSamples: for every provider, a starter mapping made from its
 // sample input compiles against that input, and validating the sample with
 // it runs (exit 0 or 1, never a mapping error).

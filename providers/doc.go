@@ -7,5 +7,10 @@
 // partial or failed, with the server's message), and a fake of the API that
 // enforces the same document. Everything that is the same for every API (the
 // exchange itself, size limits on bodies, typed errors, retry decisions,
-// Retry-After and secret scrubbing) lives here once, in Exchange.
+// Retry-After, redirects never followed, and secrets scrubbed from what a
+// server says before it is made printable and clipped) lives here once, in
+// Exchange. What every fake does the same way lives once in
+// providers/fakeapi, and the contract every provider and its fake pass in
+// providers/providertest: adding a provider is a table, an encoder and a
+// reader, a short fake, and a harness for the contract.
 package providers

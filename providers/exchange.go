@@ -3,10 +3,11 @@ package providers
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -38,27 +39,35 @@ type Result struct {
 	HTTPStatus int
 	Outcome    Outcome
 	Message    string
-	Account    string // the account the server says it changed (Answer.Account)
+	Account    string // the account the server says it changed, for people (Answer.Account)
+	AccountID  string // the same account's identity, for comparing (Answer.AccountID)
 	// Header is the answer's header, for pacing (RateLimit, X-RateLimit-*).
 	Header http.Header
 }
 
 // APIError is a non-2xx answer.
 type APIError struct {
-	Status     int
-	Message    string
-	RetryAfter time.Duration // from the Retry-After header; 0 when absent
-	Permanent  bool          // the provider says no retry can help (see Answer)
-	Fatal      bool          // the provider says no row can succeed (see Answer)
+	Status  int
+	Message string
+	// RetryAfter is the server's Retry-After as it said it, however long
+	// (saturating at the longest Duration); 0 when absent. Retryable never
+	// asks to wait longer than MaxRetryAfter.
+	RetryAfter time.Duration
+	Permanent  bool // the provider says no retry can help (see Answer)
+	Fatal      bool // the provider says no row can succeed (see Answer)
 	// Header is the answer's header, for pacing (RateLimit, X-RateLimit-*).
 	Header http.Header
 }
 
 func (e *APIError) Error() string {
+	msg := fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
 	if e.Message == "" {
-		return fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))
+		msg = fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))
 	}
-	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Message)
+	if e.RetryAfter > MaxRetryAfter {
+		msg += fmt.Sprintf(" (the server asks to wait %s before a retry, longer than the %s a run waits: not retried)", waitText(e.RetryAfter), waitText(MaxRetryAfter))
+	}
+	return msg
 }
 
 // TransportError is a request that got no answer: connection refused or
@@ -72,13 +81,25 @@ func (e *TransportError) Unwrap() error { return e.Err }
 
 // Do sends req once and reads the answer. A 2xx comes back as a Result whose
 // Outcome the provider decided (a 200 can still be a failure); anything else
-// is an *APIError or a *TransportError, both free of secrets.
+// is an *APIError or a *TransportError. Every message in them has had the
+// credentials and req.Secrets scrubbed out, then control characters and
+// invalid UTF-8 replaced, and is at most MaxMessage characters.
+//
+// Redirects are never followed, whatever x.Client's CheckRedirect says: a
+// 3xx answer is an *APIError ("redirected to HOST") that no retry repeats,
+// and nothing is sent to the new location, so the credentials and the body
+// go only to the base URL's host.
 func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 	actx := ctx
 	if x.Timeout > 0 {
 		var cancel context.CancelFunc
 		actx, cancel = context.WithTimeout(ctx, x.Timeout)
 		defer cancel()
+	}
+	sc := newScrubber(x.Creds, req.Secrets)
+	if x.BaseURL == nil || x.BaseURL.Scheme == "" || x.BaseURL.Host == "" {
+		// No retry can help, and the request must not go to a relative URL.
+		return Result{}, fmt.Errorf("no base URL to send to: %s has no default host; set the mapping's base_url or pass --base-url", x.Provider.Info().Name)
 	}
 	u := *x.BaseURL
 	u.Path = strings.TrimSuffix(u.Path, "/") + req.Path
@@ -90,7 +111,7 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 	u.RawQuery = q.Encode()
 	hr, err := http.NewRequestWithContext(actx, req.Method, u.String(), bytes.NewReader(req.Body))
 	if err != nil {
-		return Result{}, fmt.Errorf("building the request: %s", x.Creds.Scrub(err.Error()))
+		return Result{}, fmt.Errorf("building the request: %s", sc.message(err.Error(), MaxMessage))
 	}
 	if req.ContentType != "" {
 		hr.Header.Set("Content-Type", req.ContentType)
@@ -99,16 +120,22 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 	hr.Header.Set("User-Agent", "acctimport")
 	x.Provider.Authorize(hr, x.Creds)
 
-	resp, err := x.Client.Do(hr)
+	resp, err := x.client().Do(hr)
 	if err != nil {
-		return Result{}, x.noAnswer(ctx, actx, err)
+		return Result{}, x.noAnswer(ctx, actx, sc, err)
 	}
-	body, rerr := readLimited(resp.Body)
+	body, cut, rerr := readLimited(resp.Body)
 	if rerr != nil {
-		return Result{}, x.noAnswer(ctx, actx, fmt.Errorf("reading the answer: %w", rerr))
+		return Result{}, x.noAnswer(ctx, actx, sc, fmt.Errorf("reading the answer: %w", rerr))
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+		return Result{}, &APIError{Status: resp.StatusCode, Message: redirected(resp, sc), Header: resp.Header}
+	}
+	if cut {
+		body = sc.trimPartialTail(body)
 	}
 	ans := x.Provider.Read(resp.StatusCode, resp.Header, body, x.Options)
-	msg := x.Creds.Scrub(ans.Message)
+	msg := sc.message(ans.Message, MaxMessage)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return Result{}, &APIError{
 			Status:     resp.StatusCode,
@@ -119,24 +146,77 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 			Header:     resp.Header,
 		}
 	}
-	return Result{HTTPStatus: resp.StatusCode, Outcome: ans.Outcome, Message: msg, Account: x.Creds.Scrub(ans.Account), Header: resp.Header}, nil
+	return Result{
+		HTTPStatus: resp.StatusCode,
+		Outcome:    ans.Outcome,
+		Message:    msg,
+		Account:    sc.message(ans.Account, maxAccount),
+		AccountID:  sc.message(ans.AccountID, maxAccount),
+		Header:     resp.Header,
+	}, nil
+}
+
+// client is x.Client made unable to follow a redirect: a copy whose
+// CheckRedirect hands back the 3xx answer itself. A copy, so that a caller's
+// client (or http.DefaultClient) is never changed, and always, so that a
+// caller's CheckRedirect that would follow cannot.
+func (x *Exchange) client() *http.Client {
+	c := defaultClient
+	if x.Client != nil {
+		c = x.Client
+	}
+	nc := *c
+	nc.CheckRedirect = refuseRedirect
+	return &nc
+}
+
+var defaultClient = NewHTTPClient(1)
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// redirected says where a 3xx answer pointed: the host alone, never the path
+// or query, which could hold anything the server chose to put there.
+func redirected(resp *http.Response, sc *scrubber) string {
+	const never = "acctimport never follows a redirect, so that credentials and data go only to the base URL's host; check the base URL"
+	loc, err := resp.Location()
+	if err != nil || loc.Host == "" {
+		return "redirected without a usable Location; " + never
+	}
+	return "redirected to " + sc.message(loc.Host, maxAccount) + "; " + never
+}
+
+// NewHTTPClient returns the client a run should send with: an idle pool as
+// large as the concurrency, so every request in flight can reuse a
+// kept-alive connection; bounded waits for connecting, the TLS handshake and
+// an answer's headers' size; and redirects never followed (Exchange.Do
+// refuses them whatever client it is given; this client refuses them too,
+// for any other use).
+func NewHTTPClient(concurrency int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(100, concurrency)
+	t.MaxIdleConnsPerHost = max(2, concurrency)
+	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = 10 * time.Second
+	t.ExpectContinueTimeout = time.Second
+	t.MaxResponseHeaderBytes = 256 << 10
+	return &http.Client{Transport: t, CheckRedirect: refuseRedirect}
 }
 
 // noAnswer classifies a request that got no (whole) answer: the run was
 // cancelled, the attempt ran out of time, or the transport failed.
-func (x *Exchange) noAnswer(ctx, actx context.Context, err error) error {
+func (x *Exchange) noAnswer(ctx, actx context.Context, sc *scrubber, err error) error {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return ctxErr
 	}
 	if errors.Is(actx.Err(), context.DeadlineExceeded) {
 		return &TransportError{Err: fmt.Errorf("no answer within %s", x.Timeout)}
 	}
-	return &TransportError{Err: errors.New(x.scrubError(err))}
+	return &TransportError{Err: errors.New(scrubError(err, sc))}
 }
 
 // scrubError turns a client error into a message without the URL's query
 // (where some APIs keep their key) and without any secret.
-func (x *Exchange) scrubError(err error) string {
+func scrubError(err error, sc *scrubber) string {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		u, perr := url.Parse(ue.URL)
@@ -145,32 +225,44 @@ func (x *Exchange) scrubError(err error) string {
 			u.RawQuery, u.User = "", nil
 			target = u.String()
 		}
-		return x.Creds.Scrub(fmt.Sprintf("%s %s: %v", ue.Op, target, ue.Err))
+		return sc.message(fmt.Sprintf("%s %s: %v", ue.Op, target, ue.Err), MaxMessage)
 	}
-	return x.Creds.Scrub(err.Error())
+	return sc.message(err.Error(), MaxMessage)
 }
 
-func readLimited(rc io.ReadCloser) ([]byte, error) {
+// readLimited reads at most MaxAnswer bytes of an answer and reports whether
+// there was more.
+func readLimited(rc io.ReadCloser) ([]byte, bool, error) {
 	defer rc.Close()
-	body, err := io.ReadAll(io.LimitReader(rc, MaxAnswer))
+	body, err := io.ReadAll(io.LimitReader(rc, MaxAnswer+1))
 	if err != nil {
-		return nil, err
+		return nil, false, err
+	}
+	cut := len(body) > MaxAnswer
+	if cut {
+		body = body[:MaxAnswer]
 	}
 	// Drain a little more so the connection can be reused; give up on more.
 	_, _ = io.CopyN(io.Discard, rc, 64<<10)
-	return body, nil
+	return body, cut, nil
 }
 
 var now = time.Now
 
+// MaxRetryAfter is the longest Retry-After a run waits for. A server that
+// asks for longer (a date years ahead, 315360000 seconds) would stall the run
+// for that long: such an answer is not retried, and its error says the wait.
+const MaxRetryAfter = 5 * time.Minute
+
 // Retryable says whether a failed attempt may succeed if repeated, and how
 // long the server asked to wait (0 when it did not say). Transport errors,
-// 408, 429 and 5xx other than 501 are retryable; other 4xx never are.
+// 408, 429 and 5xx other than 501 are retryable; other 4xx never are, nor
+// redirects, nor an answer whose Retry-After is longer than MaxRetryAfter.
 func Retryable(err error) (bool, time.Duration) {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		switch {
-		case ae.Permanent:
+		case ae.Permanent, ae.RetryAfter > MaxRetryAfter:
 			return false, 0
 		case ae.Status == http.StatusRequestTimeout, ae.Status == http.StatusTooManyRequests:
 			return true, ae.RetryAfter
@@ -193,19 +285,23 @@ func Fatal(err error) bool {
 }
 
 // ParseRetryAfter reads a Retry-After header in either of its forms: delay
-// seconds or an HTTP date. It returns 0 when the header is absent, malformed
-// or in the past.
+// seconds or an HTTP date. It returns the wait as the server said it,
+// saturating at the longest Duration (about 292 years) rather than
+// overflowing, and 0 when the header is absent, malformed or in the past.
 func ParseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0
 	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
+	if isDigits(v) {
+		secs, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || secs > math.MaxInt64/int64(time.Second) {
+			return math.MaxInt64 // more digits than an int64 holds: as long as can be
 		}
-		const maxSecs = int64(24 * time.Hour / time.Second)
-		return time.Duration(min(secs, maxSecs)) * time.Second
+		return time.Duration(secs) * time.Second
+	}
+	if strings.HasPrefix(v, "-") && isDigits(v[1:]) {
+		return 0
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
@@ -215,16 +311,22 @@ func ParseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-// ErrorMessage pulls a human-readable message out of an error body in the
-// shapes APIs commonly use ({"error": "..."}, {"message": "..."},
-// {"errors": [{"message": ...}]}, {"status": {"message": ...}}), falling
-// back to the start of the body as text.
-func ErrorMessage(body []byte) string {
-	var v any
-	if err := json.Unmarshal(body, &v); err == nil {
-		if m := messageIn(v, 0); m != "" {
-			return clip(m)
+func isDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
 		}
 	}
-	return clip(strings.Join(strings.Fields(string(body)), " "))
+	return s != ""
+}
+
+// waitText writes a wait for a person: "5m0s", "3650 days", "centuries".
+func waitText(d time.Duration) string {
+	switch {
+	case d == math.MaxInt64:
+		return "centuries"
+	case d >= 48*time.Hour:
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.Round(time.Second).String()
 }

@@ -22,8 +22,10 @@ type Provider interface {
 	Encode(payload map[string]any, opts Options) (*Request, error)
 	// Authorize puts the credentials on a request.
 	Authorize(r *http.Request, c Credentials)
-	// Read interprets an answer. For a non-2xx status only Message and
-	// Permanent are used.
+	// Read interprets an answer. For a non-2xx status only Message,
+	// Permanent and Fatal are used. Message is the server's whole message
+	// (the body is at most MaxAnswer bytes): the exchange scrubs secrets
+	// from it, makes it printable and clips it, in that order.
 	Read(status int, header http.Header, body []byte, opts Options) Answer
 	// NewFake returns a fake of the API that enforces its document and
 	// accepts only c.
@@ -32,10 +34,14 @@ type Provider interface {
 
 // Info is what a provider says about itself.
 type Info struct {
-	Name        string // the mapping's `provider:`
-	Title       string // one line for `acctimport providers`
-	Document    string // the API document it was built from
-	BaseURL     string // the production base URL
+	Name  string // the mapping's `provider:`
+	Title string // one line for `acctimport providers`
+	// Document says where the API's documentation lives, in words a user
+	// can follow: the vendor's page, with its URL where one is known.
+	Document string
+	// BaseURL is the production base URL; "" when the documentation names
+	// none (a mapping's base_url or --base-url must then give it).
+	BaseURL     string
 	Method      string // for display: "PUT"
 	Path        string // for display: "/external/api/v2/accounts"
 	Credentials []Credential
@@ -93,9 +99,15 @@ type Answer struct {
 	// found": the base URL is wrong): the run stops, as on 401 or 403.
 	Fatal bool
 	// Account names the account the server says it changed, when its answer
-	// says ("12345 (jdoe)"), so that the report shows it and a run can see
-	// two account keys landing on one account.
+	// says, for people: "12345 (jdoe)", shown in the report.
 	Account string
+	// AccountID is the same account's identity as the server gives it (an
+	// account number), "" when the answer names none. It is what a run
+	// compares to see two account keys landing on one account: two answers
+	// name one account exactly when their AccountIDs are equal and not
+	// empty. Account is for reading; its other parts (a username) may be
+	// missing from one answer and present in another.
+	AccountID string
 }
 
 // Fake is an in-process stand-in for a provider's API.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -23,7 +24,12 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-5", 0},
 		{"3", 3 * time.Second},
 		{" 120 ", 2 * time.Minute},
-		{"99999999", 24 * time.Hour},
+		{"99999999", 99999999 * time.Second},
+		{"315360000", 315360000 * time.Second}, // ten years: carried as said
+		{"9223372036", 9223372036 * time.Second},
+		{"9223372037", math.MaxInt64},              // past what a Duration holds: saturates
+		{"99999999999999999999999", math.MaxInt64}, // past an int64 too
+		{now.AddDate(10, 0, 0).Format(http.TimeFormat), now.AddDate(10, 0, 0).Sub(now)},
 		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{"Mon, 23 Nov 2026 12:00:30 GMT", 30 * time.Second},
@@ -103,7 +109,12 @@ func TestErrorMessage(t *testing.T) {
 		{`{"status": {"success": false, "message": "bad user"}}`, "bad user"},
 		{`{"field": "email", "message": "taken"}`, "email: taken"},
 		{"<html>\n<body>Bad gateway</body></html>", "<html> <body>Bad gateway</body></html>"},
-		{strings.Repeat("x", 2000), strings.Repeat("x", 500) + "…"},
+		{strings.Repeat("x", 2000), strings.Repeat("x", 2000)}, // whole: the exchange clips, after scrubbing
+		{`{"error":"not_found","error_description":"no such account"}`, "not_found: no such account"},
+		{`{"error":"","error_description":"no such account"}`, "no such account"},
+		{`{"Message":"No HTTP resource was found that matches the request URI 'x'."}`, "No HTTP resource was found that matches the request URI 'x'."},
+		{`{"Message":"An error has occurred.","ExceptionMessage":"Object reference not set","StackTrace":"at X.Y()"}`, "An error has occurred.: Object reference not set"},
+		{`{"Message":"The request is invalid.","MessageDetail":"account_key is malformed"}`, "The request is invalid.: account_key is malformed"},
 	}
 	for _, tc := range tests {
 		if got := ErrorMessage([]byte(tc.body)); got != tc.want {

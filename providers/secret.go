@@ -4,9 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
-	"sort"
 	"strings"
 )
 
@@ -96,30 +94,25 @@ func plural(n int) string {
 	return "s"
 }
 
-// Scrub replaces every secret in s, as it is and URL-escaped, with Redacted.
-// Use it on anything that may have seen a request: errors of the HTTP client
-// carry the URL, and some APIs put their key in the URL.
+// Scrub replaces every secret in s with Redacted, in every form an answer
+// can carry it: as it is, escaped for a URL's query or path, escaped in JSON,
+// XML or HTML. Use it on anything that may have seen a request: errors of
+// the HTTP client carry the URL, and some APIs put their key in the URL.
 func (c Credentials) Scrub(s string) string {
 	if len(c) == 0 || s == "" {
 		return s
 	}
-	// Longest first, so a secret that contains another is replaced whole.
-	vals := make([]string, 0, 2*len(c))
-	for _, sec := range c {
-		if sec.v == "" {
-			continue
-		}
-		vals = append(vals, sec.v)
-		if q := url.QueryEscape(sec.v); q != sec.v {
-			vals = append(vals, q)
-		}
-		if p := url.PathEscape(sec.v); p != sec.v {
-			vals = append(vals, p)
+	return newScrubber(c, nil).scrub(s)
+}
+
+// OneWord refuses a credential with white space or control characters in
+// it, which would only surface as a 401 on the first row, or as a header
+// that cannot be sent; what names it ("a key", "a token").
+func OneWord(v, what string) error {
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return fmt.Errorf("contains white space or control characters; %s is one word", what)
 		}
 	}
-	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
-	for _, v := range vals {
-		s = strings.ReplaceAll(s, v, Redacted)
-	}
-	return s
+	return nil
 }

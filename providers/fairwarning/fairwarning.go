@@ -20,8 +20,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/acctimport/acctimport/providers"
@@ -64,7 +66,7 @@ func (Provider) Info() providers.Info {
 	return providers.Info{
 		Name:     "fairwarning",
 		Title:    "FairWarning Software: update a user (JSON or XML)",
-		Document: "002_83966382ae56319f.txt",
+		Document: `FairWarning Software's API documentation, the "update" method of users (v1.1.1/user/update), and its page on request headers`,
 		BaseURL:  BaseURL,
 		Method:   http.MethodPost,
 		Path:     Path,
@@ -83,12 +85,7 @@ func checkKey(v string) error {
 	if strings.HasPrefix(lower, publicKeyHeader+":") || strings.HasPrefix(lower, privateKeyHeader+":") {
 		return errors.New("holds the header name; set it to the key alone")
 	}
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("contains white space or control characters; a key is one word")
-		}
-	}
-	return nil
+	return providers.OneWord(v, "a key")
 }
 
 // Table returns the documented fields, built once.
@@ -98,7 +95,7 @@ func (Provider) Table() *providers.Table { return table }
 type Options struct {
 	// Format is the body's format: "json" (the default, also when empty) or
 	// "xml".
-	Format string `yaml:"format"`
+	Format string `yaml:"format" values:"json|xml" doc:"json (the default) or xml: the format of the request body, and so of the answer; XML booleans are sent as 1 and 0"`
 }
 
 // Validate accepts json, xml or nothing, in any case.
@@ -118,22 +115,17 @@ func (o *Options) XML() bool {
 // NewOptions returns options with nothing set: JSON.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func optionsOf(opts providers.Options) (*Options, error) {
-	switch o := opts.(type) {
-	case nil:
-		return nil, nil
-	case *Options:
-		return o, nil
-	}
-	return nil, fmt.Errorf("fairwarning: options of type %T, want *fairwarning.Options", opts)
-}
-
 // Encode makes the POST request for one payload, as JSON or as XML (see
-// xml.go for the XML form of addresses and mailing lists).
+// xml.go for the XML form of addresses and mailing lists). maillists is
+// sent as the document's {<list_safe_name>: 1, ...} however the mapping
+// filled it (see lists).
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	o, err := optionsOf(opts)
+	o, err := providers.OptionsAs[*Options]("fairwarning", opts)
 	if err != nil {
 		return nil, err
+	}
+	if payload, err = withLists(payload); err != nil {
+		return nil, fmt.Errorf("fairwarning: %w", err)
 	}
 	req := &providers.Request{Method: http.MethodPost, Path: Path, ContentType: jsonType}
 	if o.XML() {
@@ -146,6 +138,62 @@ func (Provider) Encode(payload map[string]any, opts providers.Options) (*provide
 		return nil, fmt.Errorf("fairwarning: encoding the payload: %w", err)
 	}
 	return req, nil
+}
+
+// withLists returns payload with maillists as the document has it, {name:
+// 1}, and without it when no list is set; payload itself is not changed. A
+// split column fills maillists as map[string]int64 of 1s; per-list paths
+// (maillists.news) may fill it with 1 or 0, true or false, "1" or "0". A list
+// set to 1 is sent; one set to 0 is left out, since the API only adds a user
+// to the lists it is sent (a 0 could be read as adding too). Any other value
+// is an error: the document allows 1 alone.
+func withLists(payload map[string]any) (map[string]any, error) {
+	values := map[string]any{}
+	switch m := payload["maillists"].(type) {
+	case map[string]int64:
+		if !slices.ContainsFunc(slices.Collect(maps.Values(m)), func(n int64) bool { return n != 1 }) {
+			return payload, nil
+		}
+		for k, v := range m {
+			values[k] = v
+		}
+	case map[string]any:
+		values = m
+	default:
+		return payload, nil // absent, or not a set of names: the table's rule reports that
+	}
+	lists := make(map[string]int64, len(values))
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		on, ok := listValue(values[name])
+		if !ok {
+			return nil, fmt.Errorf("maillists.%s is %v: a list is set with 1 (or true) and left out with 0 (or false); the document allows no other value", name, values[name])
+		}
+		if on {
+			lists[name] = 1
+		}
+	}
+	out := maps.Clone(payload)
+	if len(lists) == 0 {
+		delete(out, "maillists")
+	} else {
+		out["maillists"] = lists
+	}
+	return out, nil
+}
+
+// listValue reads one list's value: on, and whether it is one of 1/0.
+func listValue(v any) (on, ok bool) {
+	switch t := v.(type) {
+	case int64:
+		return t == 1, t == 0 || t == 1
+	case int:
+		return t == 1, t == 0 || t == 1
+	case bool:
+		return t, true
+	case string:
+		return t == "1", t == "0" || t == "1"
+	}
+	return false, false
 }
 
 // Authorize adds the two key headers; a missing key leaves its header out,
@@ -178,7 +226,10 @@ func (Provider) Read(status int, header http.Header, body []byte, _ providers.Op
 		// looked at the request and refused it, so retrying cannot help. A
 		// 500 without one is an ordinary failure and is retried.
 		permanent := status == http.StatusInternalServerError && a.err != ""
-		return providers.Answer{Outcome: providers.Failed, Message: msg, Permanent: permanent}
+		// The documented 404, "API method (...) not found.", says the
+		// method is not there: every row would fail the same way.
+		fatal := status == http.StatusNotFound && strings.HasPrefix(a.err, "API method")
+		return providers.Answer{Outcome: providers.Failed, Message: msg, Permanent: permanent, Fatal: fatal}
 	}
 	switch {
 	case a.err != "":
@@ -241,27 +292,12 @@ func readAnswer(contentType string, body []byte) answer {
 	return a
 }
 
-// maxMessage bounds an error message taken from an answer, as
-// providers.ErrorMessage does.
-const maxMessage = 500
-
-// clean folds white space (XML answers are often indented) and bounds the
-// length.
-func clean(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > maxMessage {
-		s = string(r[:maxMessage]) + "…"
-	}
-	return s
-}
+// clean folds white space: XML answers are often indented.
+func clean(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 func unconfirmed(status int, body []byte) string {
 	msg := fmt.Sprintf("HTTP %d but the answer is not FairWarning's user details, so the update is not confirmed", status)
 	if m := providers.ErrorMessage(body); m != "" {
-		const max = 120
-		if r := []rune(m); len(r) > max {
-			m = string(r[:max]) + "…"
-		}
 		msg += ": " + m
 	}
 	return msg

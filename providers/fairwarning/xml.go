@@ -13,6 +13,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acctimport/acctimport/providers/fakeapi"
 )
 
 // The XML form of a request. The document shows only a flat <request> of
@@ -23,8 +25,9 @@ import (
 //	<addresses><address><address_type>1</address_type>...</address>...</addresses>
 //	<maillists><auctions>1</auctions><firearms-news>1</firearms-news></maillists>
 //
-// Booleans are written true/false (XML Schema's canonical form; the fake
-// also takes 1/0), numbers in decimal, text escaped.
+// Booleans are written 1 and 0, never true and false: XML carries text, and
+// a server that casts the text "false" to a boolean (PHP's (bool) does) reads
+// it as true. Numbers are written in decimal, text escaped.
 
 // xmlHeader is the declaration the document's examples start with.
 const xmlHeader = `<?xml version="1.0"?>`
@@ -113,7 +116,7 @@ func writeElement(b *bytes.Buffer, name string, v any, path string) error {
 	case int64:
 		b.WriteString(strconv.FormatInt(t, 10))
 	case bool:
-		b.WriteString(strconv.FormatBool(t))
+		b.WriteString(xmlBool(t))
 	case []byte:
 		b.WriteString(base64.StdEncoding.EncodeToString(t))
 	case []string:
@@ -147,6 +150,14 @@ func writeElement(b *bytes.Buffer, name string, v any, path string) error {
 	}
 	b.WriteString("</" + name + ">")
 	return nil
+}
+
+// xmlBool writes a boolean as XML's 1 or 0.
+func xmlBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return "0"
 }
 
 // writeText escapes s. A character XML 1.0 cannot carry at all (most control
@@ -275,4 +286,59 @@ func parseXML(body []byte) (*node, error) {
 		return nil, fmt.Errorf("%w: no root element", errNotXML)
 	}
 	return root, nil
+}
+
+// decodeXMLRequest reads the XML form (see xml.go) into the shape a JSON
+// body decodes to, with fakeapi.Text for every value: addresses become a
+// []any of objects, maillists an object.
+func decodeXMLRequest(body []byte) (map[string]any, error) {
+	root, err := parseXML(body)
+	if err != nil {
+		return nil, fmt.Errorf("The request body is not valid XML: %v", strings.TrimPrefix(err.Error(), errNotXML.Error()+": "))
+	}
+	if root.name != "request" {
+		return nil, fmt.Errorf("The XML root element must be <request>, not <%s>.", root.name)
+	}
+	return xmlObject(root, "")
+}
+
+// xmlObject turns an element's children into an object; prefix names the
+// element in messages ("addresses[0].").
+func xmlObject(n *node, prefix string) (map[string]any, error) {
+	if n.attrs {
+		return nil, fmt.Errorf("<%s> has attributes, which the API does not take.", n.name)
+	}
+	obj := make(map[string]any, len(n.children))
+	for _, c := range n.children {
+		if _, dup := obj[c.name]; dup {
+			return nil, fmt.Errorf("%s%s appears twice.", prefix, c.name)
+		}
+		if c.attrs {
+			return nil, fmt.Errorf("<%s> has attributes, which the API does not take.", c.name)
+		}
+		switch {
+		case prefix == "" && c.name == "addresses" && len(c.children) > 0:
+			list := make([]any, 0, len(c.children))
+			for i, a := range c.children {
+				if a.name != itemName("addresses") {
+					return nil, fmt.Errorf("<addresses> holds <%s>; each address is an <address> element.", a.name)
+				}
+				m, err := xmlObject(a, fmt.Sprintf("addresses[%d].", i))
+				if err != nil {
+					return nil, err
+				}
+				list = append(list, m)
+			}
+			obj[c.name] = list
+		case len(c.children) > 0:
+			m, err := xmlObject(c, prefix+c.name+".")
+			if err != nil {
+				return nil, err
+			}
+			obj[c.name] = m
+		default:
+			obj[c.name] = fakeapi.Text(c.text)
+		}
+	}
+	return obj, nil
 }

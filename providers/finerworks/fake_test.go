@@ -4,175 +4,118 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
 func newFake(t *testing.T) (*Fake, *httptest.Server) {
-	t.Helper()
-	f := NewFake(testCreds)
-	srv := httptest.NewServer(f)
-	t.Cleanup(srv.Close)
-	return f, srv
+	return providertest.ServeFake(t, NewFake(testCreds))
 }
 
-// reply is an answer of the fake, with its status object picked out.
+// reply is an answer of the fake in the document's shape, its status
+// object picked out; or ASP.NET's {"Message": ...}.
 type reply struct {
-	status  int
-	header  http.Header
-	raw     string
+	providertest.Reply
 	success bool
 	code    float64 // status.status_code
-	message string  // status.message
+	message string  // status.message, or ASP.NET's Message
 	account map[string]any
 }
 
-type call struct {
-	method, path, contentType string
-	web, app                  *string // nil: the right key
-	body                      string
-}
-
-func ptr(s string) *string { return &s }
-
-func do(t *testing.T, srv *httptest.Server, c call) reply {
+// send sends a raw request; nil keys are the right ones.
+func send(t *testing.T, srv *httptest.Server, method, path, contentType string, web, app *string, body string) reply {
 	t.Helper()
-	if c.method == "" {
-		c.method = http.MethodPut
+	h := http.Header{}
+	if contentType != "" {
+		h.Set("Content-Type", contentType)
 	}
-	if c.path == "" {
-		c.path = Path
+	for name, k := range map[string]*string{webAPIKeyHeader: web, appKeyHeader: app} {
+		v := map[string]string{webAPIKeyHeader: testWebKey, appKeyHeader: testAppKey}[name]
+		if k != nil {
+			v = *k
+		}
+		if v != "" {
+			h[name] = []string{v}
+		}
 	}
-	if c.contentType == "" {
-		c.contentType = "application/json"
-	}
-	req, err := http.NewRequest(c.method, srv.URL+c.path, strings.NewReader(c.body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	web, app := testWebKey, testAppKey
-	if c.web != nil {
-		web = *c.web
-	}
-	if c.app != nil {
-		app = *c.app
-	}
-	if web != "" {
-		req.Header["web_api_key"] = []string{web}
-	}
-	if app != "" {
-		req.Header["app_key"] = []string{app}
-	}
-	if c.contentType != "-" {
-		req.Header.Set("Content-Type", c.contentType)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	r := reply{status: resp.StatusCode, header: resp.Header, raw: string(b)}
+	r := reply{Reply: providertest.Do(t, srv, providertest.Request(t, srv, method, path, h, body))}
 	var a struct {
 		Status *struct {
-			Success    *bool   `json:"success"`
+			Success    bool    `json:"success"`
 			StatusCode float64 `json:"status_code"`
-			Message    *string `json:"message"`
-			Debug      any     `json:"debug"`
+			Message    string  `json:"message"`
 		} `json:"status"`
 		UserAccount map[string]any `json:"user_account"`
+		Message     string
 	}
-	if err := json.Unmarshal(b, &a); err != nil || a.Status == nil || a.Status.Success == nil || a.Status.Message == nil {
-		t.Fatalf("answer %d is not the document's shape: %q", resp.StatusCode, b)
+	if err := json.Unmarshal([]byte(r.Raw), &a); err != nil || (a.Status == nil) == (a.Message == "") {
+		t.Fatalf("answer %d is neither the document's shape nor ASP.NET's: %q", r.Status, r.Raw)
 	}
-	r.success, r.code, r.message, r.account = *a.Status.Success, a.Status.StatusCode, *a.Status.Message, a.UserAccount
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("answer Content-Type %q", ct)
+	if a.Status == nil {
+		r.message = a.Message
+		return r
 	}
-	if strings.Contains(r.raw, testWebKey) || strings.Contains(r.raw, testAppKey) {
-		t.Errorf("the answer reveals a key: %s", r.raw)
-	}
-	// Every failure is in the document's shape, with the HTTP status as its
-	// status_code; success comes only with a 200.
-	if r.success != (r.status == 200 && r.code == 200 && r.account != nil) {
-		t.Errorf("status %d with %s", r.status, r.raw)
-	}
-	if !r.success && (int(r.code) != r.status || r.message == "") {
-		t.Errorf("failure %d with %s", r.status, r.raw)
+	r.success, r.code, r.message, r.account = a.Status.Success, a.Status.StatusCode, a.Status.Message, a.UserAccount
+	// Success comes only with a 200 and the account; a failure's
+	// status_code is the HTTP status.
+	if r.success != (r.Status == 200 && r.code == 200 && r.account != nil) || !r.success && (int(r.code) != r.Status || r.message == "") {
+		t.Errorf("status %d with %s", r.Status, r.Raw)
 	}
 	return r
 }
 
-// put sends a well-formed, authorised request with body.
-func put(t *testing.T, srv *httptest.Server, body string) reply {
+// put sends a well-formed, authorised request: body, or v marshalled as
+// the provider would.
+func put(t *testing.T, srv *httptest.Server, v any) reply {
 	t.Helper()
-	return do(t, srv, call{body: body})
+	return send(t, srv, http.MethodPut, Path, "application/json", nil, nil, providertest.Body(t, v))
 }
 
-// putJSON marshals v as the provider would and puts it.
-func putJSON(t *testing.T, srv *httptest.Server, v map[string]any) reply {
-	t.Helper()
-	b, err := providers.MarshalJSON(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return put(t, srv, string(b))
-}
+func ptr(s string) *string { return &s }
 
 const okBody = `{"account_key":"HLT-2041","payment_profile_id":"84123456"}`
 
+// The keys, as the document's answer shape; routes and media types, as
+// ASP.NET's.
 func TestFakeRouting(t *testing.T) {
 	f, srv := newFake(t)
 	tests := []struct {
-		name   string
-		c      call
-		status int
-		msg    string
+		name, method, path, contentType string
+		web, app                        *string
+		body                            string
+		status                          int
+		msg                             string
 	}{
-		{"ok", call{body: okBody}, 200, ""},
-		{"charset", call{contentType: "application/json; charset=utf-8", body: okBody}, 200, ""},
-		{"text/json", call{contentType: "text/json", body: okBody}, 200, ""},
-		{"no keys", call{web: ptr(""), app: ptr(""), body: okBody}, 401, "missing header web_api_key and app_key"},
-		{"no web_api_key", call{web: ptr(""), body: okBody}, 401, "missing header web_api_key"},
-		{"no app_key", call{app: ptr(""), body: okBody}, 401, "missing header app_key"},
-		{"wrong web_api_key", call{web: ptr("fw-web-nope"), body: okBody}, 401, "invalid web_api_key or app_key"},
-		{"wrong app_key", call{app: ptr("fw-app-nope"), body: okBody}, 401, "invalid web_api_key or app_key"},
-		{"keys swapped", call{web: ptr(testAppKey), app: ptr(testWebKey), body: okBody}, 401, "invalid"},
-		{"key prefix", call{web: ptr(testWebKey[:6]), body: okBody}, 401, "invalid"},
-		{"other path", call{path: "/v3/update_users", body: okBody}, 404, "/v3/update_users"},
-		{"v2 path", call{path: "/v2/update_user", body: okBody}, 404, ""},
-		{"POST", call{method: http.MethodPost, body: okBody}, 405, "use PUT"},
-		{"GET", call{method: http.MethodGet}, 405, "'GET'"},
-		{"no content type", call{contentType: "-", body: okBody}, 415, "application/json or text/json"},
-		{"text", call{contentType: "text/plain", body: okBody}, 415, ""},
-		{"form", call{contentType: "application/x-www-form-urlencoded", body: "account_key=a"}, 415, ""},
-		{"malformed", call{body: `{"account_key":`}, 400, "malformed JSON"},
-		{"trailing data", call{body: okBody + `{}`}, 400, "malformed JSON"},
-		{"array", call{body: `[` + okBody + `]`}, 400, "JSON object"},
-		{"empty", call{}, 400, "malformed JSON"},
-		{"too large", call{body: `{"account_key":"` + strings.Repeat("x", MaxBody) + `"}`}, 413, "exceeds"},
+		{"text/json", "PUT", Path, "text/json", nil, nil, okBody, 200, ""},
+		{"no keys", "PUT", Path, "application/json", ptr(""), ptr(""), okBody, 401, "Unauthorized: missing header web_api_key and app_key"},
+		{"no web_api_key", "PUT", Path, "application/json", ptr(""), nil, okBody, 401, "Unauthorized: missing header web_api_key"},
+		{"no app_key", "PUT", Path, "application/json", nil, ptr(""), okBody, 401, "Unauthorized: missing header app_key"},
+		{"keys swapped", "PUT", Path, "application/json", ptr(testAppKey), ptr(testWebKey), okBody, 401, "Unauthorized: invalid web_api_key or app_key"},
+		{"key prefix", "PUT", Path, "application/json", ptr(testWebKey[:6]), nil, okBody, 401, "Unauthorized: invalid web_api_key or app_key"},
+		{"other path", "PUT", "/v3/update_users", "application/json", nil, nil, okBody, 404, "No HTTP resource was found that matches the request URI '/v3/update_users'."},
+		{"POST", "POST", Path, "application/json", nil, nil, okBody, 405, "The requested resource does not support http method 'POST'."},
+		{"no content type", "PUT", Path, "", nil, nil, okBody, 415, "The request entity's media type '' is not supported"},
+		{"form", "PUT", Path, "application/x-www-form-urlencoded", nil, nil, "account_key=a", 415, "The request entity's media type 'application/x-www-form-urlencoded'"},
+		{"malformed", "PUT", Path, "application/json", nil, nil, `{"account_key":`, 400, "malformed JSON: unexpected EOF"},
+		{"array", "PUT", Path, "application/json", nil, nil, `[` + okBody + `]`, 400, "the body must be a JSON object"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := do(t, srv, tt.c)
-			if r.status != tt.status || !strings.Contains(r.message, tt.msg) {
-				t.Fatalf("%d %s, want %d with %q", r.status, r.raw, tt.status, tt.msg)
-			}
-			if tt.status == 405 && r.header.Get("Allow") != http.MethodPut {
-				t.Errorf("Allow = %q", r.header.Get("Allow"))
-			}
-		})
+		r := send(t, srv, tt.method, tt.path, tt.contentType, tt.web, tt.app, tt.body)
+		if r.Status != tt.status || !strings.HasPrefix(r.message, tt.msg) {
+			t.Errorf("%s: %d %s, want %d %q", tt.name, r.Status, r.Raw, tt.status, tt.msg)
+		}
+		if tt.status == 405 && r.Header.Get("Allow") != http.MethodPut {
+			t.Errorf("Allow = %q", r.Header.Get("Allow"))
+		}
 	}
-	if n := len(f.Applied()); n != 3 {
-		t.Errorf("%d requests applied, want the 3 that were ok", n)
+	if n := len(f.Applied()); n != 1 {
+		t.Errorf("%d requests applied, want the one that was ok", n)
 	}
 }
 
@@ -181,140 +124,33 @@ func TestFakeTakesTheLargestFiles(t *testing.T) {
 	_, srv := newFake(t)
 	big := make([]byte, providers.MaxFileSize)
 	copy(big, []byte{0xFF, 0xD8, 0xFF})
-	r := putJSON(t, srv, map[string]any{"account_key": "big", "logo_data": big, "portrait_data": big,
+	r := put(t, srv, map[string]any{"account_key": "big", "logo_data": big, "portrait_data": big,
 		"billing_info": map[string]any{"address_1": strings.Repeat("x", 10000)}})
-	if r.status != 200 {
-		t.Errorf("%d %.300s", r.status, r.raw)
+	if r.Status != 200 {
+		t.Errorf("%d %.300s", r.Status, r.Raw)
 	}
 }
 
-func TestFakeWithoutKeys(t *testing.T) {
-	for _, c := range []providers.Credentials{nil, {WebAPIKeyEnv: providers.NewSecret(testWebKey)}} {
-		srv := httptest.NewServer(NewFake(c))
-		t.Cleanup(srv.Close)
-		for _, k := range []string{"", "x", testAppKey} {
-			if r := do(t, srv, call{app: ptr(k), body: okBody}); r.status != 401 {
-				t.Errorf("%d app_key %q: status %d, want 401 from a fake without both keys", len(c), k, r.status)
-			}
-		}
-	}
-}
-
-func TestFakeRejectsShape(t *testing.T) {
+// Every problem of a body at once, in the table's order after the unknown
+// fields; bytes as base64 of a JPEG.
+func TestFakeRejectsShapeAndTypes(t *testing.T) {
 	f, srv := newFake(t)
-	tests := []struct {
-		name string
-		body string
-		msg  string
-	}{
-		{"unknown field", `{"account_key":"a","nickname":"x"}`, `unknown field "nickname"`},
-		{"unknown billing member", `{"account_key":"a","billing_info":{"city":"x","street":"y"}}`, `unknown field "billing_info.street"`},
-		{"unknown business member", `{"account_key":"a","business_info":{"zip":"99501"}}`, `unknown field "business_info.zip"`},
-		{"member at the top", `{"account_key":"a","billing_info.city":"x"}`, `unknown field "billing_info.city"`},
-		{"answer field", `{"account_key":"a","user_account_credits":5}`, `unknown field "user_account_credits"`},
-		{"field in the wrong case", `{"Account_Key":"a"}`, `unknown field "Account_Key"`},
-		{"several at once", `{"account_key":5,"x":1,"billing_info":{"email":"nope"}}`,
-			`unknown field "x"; account_key: must be a string; billing_info.email: must be an e-mail address`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := put(t, srv, tt.body)
-			if r.status != 400 || !strings.Contains(r.message, tt.msg) {
-				t.Errorf("%d %s, want 400 with %q", r.status, r.raw, tt.msg)
-			}
-		})
-	}
-	if n := len(f.Applied()); n != 0 {
-		t.Errorf("%d applied", n)
-	}
-}
-
-func TestFakeRejectsTypes(t *testing.T) {
-	_, srv := newFake(t)
 	b64 := base64.StdEncoding.EncodeToString(jpegBytes())
-	tests := []struct {
-		field string
-		value string // JSON
-		msg   string
-	}{
-		{"account_key", `1`, "account_key: must be a string"},
-		{"payment_profile_id", `84123456`, "payment_profile_id: must be a string"},
-		{"logo_url", `["x"]`, "logo_url: must be a string"},
-		{"billing_info", `"742 Evergreen Terrace"`, "billing_info: must be an object"},
-		{"billing_info", `[]`, "billing_info: must be an object"},
-		{"billing_info", `{"zip_postal_code":99501}`, "billing_info.zip_postal_code: must be a string"},
-		{"business_info", `{"phone":5555555555}`, "business_info.phone: must be a string"},
-		{"business_info", `{"email":true}`, "business_info.email: must be a string"},
-		{"logo_data", `[255,216,255]`, "logo_data: must be a base64 string"},
-		{"logo_data", `"not base64!"`, "logo_data: must be a base64 string"},
-		{"logo_data", `"` + strings.TrimRight(b64, "=") + `"`, "logo_data: must be a base64 string"},
-		{"portrait_data", `{"data":"` + b64 + `"}`, "portrait_data: must be a base64 string"},
-		{"portrait_data", `"QEA="`, "portrait_data: must be a JPEG image"},
-		{"portrait_data", `"` + base64.StdEncoding.EncodeToString(pngBytes()) + `"`, "portrait_data: must be a JPEG image"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.field+"="+tt.value[:min(len(tt.value), 20)], func(t *testing.T) {
-			r := put(t, srv, `{"account_key":"a","`+tt.field+`":`+tt.value+`}`)
-			if r.status != 400 || !strings.Contains(r.message, tt.msg) {
-				t.Errorf("%d %s, want 400 with %q", r.status, r.raw, tt.msg)
-			}
-		})
-	}
-}
-
-// A value the table accepts is one the fake accepts, field by field; so
-// neither can learn a field, or a rule, without the other.
-func TestFakeAcceptsEveryValidExample(t *testing.T) {
-	f, srv := newFake(t)
-	n := 0
-	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].Valid {
-			body := map[string]any{"account_key": "HLT-2041"}
-			if parent := fd.Parent(); parent != "" {
-				body[parent] = map[string]any{strings.TrimPrefix(fd.Path, parent+"."): v}
-			} else {
-				body[fd.Path] = v
-			}
-			if r := putJSON(t, srv, body); r.status != 200 || !r.success {
-				t.Errorf("%s = %.40q: %d %.200s", fd.Path, v, r.status, r.raw)
-			}
-			n++
-		}
-	}
-	if got := len(f.Applied()); got != n {
-		t.Errorf("%d applied, want %d", got, n)
-	}
-}
-
-// A value the table rejects is one the fake rejects, for every field and so
-// for every rule (TestEveryFieldHasCases makes sure each rule is broken by
-// some case), with the table's own words.
-func TestFakeRejectsEveryInvalidExample(t *testing.T) {
-	f, srv := newFake(t)
-	for _, fd := range table.Fields() {
-		for _, v := range fieldCases[fd.Path].Invalid {
-			ruleErr := fd.Check(v)
-			if ruleErr == nil {
-				t.Fatalf("%s = %q: the table accepts it", fd.Path, v)
-			}
-			body := map[string]any{"account_key": "HLT-2041"}
-			if parent := fd.Parent(); parent != "" {
-				body[parent] = map[string]any{strings.TrimPrefix(fd.Path, parent+"."): v}
-			} else {
-				body[fd.Path] = v
-			}
-			r := putJSON(t, srv, body)
-			if r.status != 400 || !strings.Contains(r.message, fd.Path+": ") {
-				t.Errorf("%s = %.40q: %d %.200s, want 400 naming the field", fd.Path, v, r.status, r.raw)
-			}
-			// The fake says what the table says, unless the JSON type is
-			// wrong (an int64 where a string belongs) or, for a file, the
-			// bytes never were bytes.
-			_, isString := v.(string)
-			_, isBytes := v.([]byte)
-			if (isString && fd.Type == providers.String || isBytes) && !strings.Contains(r.message, fd.Path+": "+ruleErr.Error()) {
-				t.Errorf("%s = %.40q: message %.200q, want %q", fd.Path, v, r.message, fd.Path+": "+ruleErr.Error())
-			}
+	for body, want := range map[string]string{
+		`{"account_key":"a","billing_info":{"city":"x","street":"y"}}`: `unknown field "billing_info.street"`,
+		`{"account_key":"a","business_info":{"zip":"99501"}}`:          `unknown field "business_info.zip"`,
+		`{"account_key":"a","billing_info.city":"x"}`:                  `unknown field "billing_info.city"`,
+		`{"Account_Key":"a"}`: `unknown field "Account_Key"`,
+		`{"account_key":5,"x":1,"billing_info":{"email":"nope"}}`: `unknown field "x"; account_key: must be a string; billing_info.email: must be an e-mail address`,
+		`{"billing_info":[]}`:                                 "billing_info: must be an object",
+		`{"business_info":{"phone":5555555555}}`:              "business_info.phone: must be a string",
+		`{"logo_data":[255,216,255]}`:                         "logo_data: must be a base64 string of the image's bytes",
+		`{"logo_data":"not base64!"}`:                         "logo_data: must be a base64 string of the image's bytes",
+		`{"logo_data":"` + strings.TrimRight(b64, "=") + `"}`: "logo_data: must be a base64 string of the image's bytes",
+		`{"portrait_data":"QEA="}`:                            "portrait_data: must be a JPEG image",
+	} {
+		if r := put(t, srv, body); r.Status != 400 || !strings.HasPrefix(r.message, "The request is invalid: "+want) {
+			t.Errorf("%s: %d %s, want 400 with %q", body, r.Status, r.Raw, want)
 		}
 	}
 	if n := len(f.Applied()); n != 0 {
@@ -323,103 +159,80 @@ func TestFakeRejectsEveryInvalidExample(t *testing.T) {
 }
 
 // "If null, no changes or modifications will occur": null is accepted for
-// every field and changes nothing.
+// every field and changes nothing; a null member is stored as null, since
+// an address is replaced whole.
 func TestFakeNullChangesNothing(t *testing.T) {
 	f, srv := newFake(t)
 	logo := jpegBytes()
-	first := map[string]any{
-		"account_key":        "HLT-2041",
-		"billing_info":       map[string]any{"city": "Anchorage", "zip_postal_code": "99501", "country_code": "us"},
-		"logo_data":          logo,
-		"payment_profile_id": "84123456",
-	}
-	if r := putJSON(t, srv, first); r.status != 200 {
-		t.Fatalf("%d %s", r.status, r.raw)
-	}
+	put(t, srv, map[string]any{
+		"account_key":  "HLT-2041",
+		"billing_info": map[string]any{"city": "Anchorage", "zip_postal_code": "99501", "country_code": "us"},
+		"logo_data":    logo, "payment_profile_id": "84123456",
+	})
 	r := put(t, srv, `{"account_key":"HLT-2041","billing_info":null,"business_info":null,"logo_url":null,"logo_data":null,"portrait_data":null,"payment_profile_id":null}`)
-	if r.status != 200 || !r.success {
-		t.Fatalf("%d %s", r.status, r.raw)
+	if r.Status != 200 || !r.success {
+		t.Fatalf("%d %s", r.Status, r.Raw)
 	}
-	acc, _ := f.Account("HLT-2041")
 	want := map[string]any{
-		"billing_info":       map[string]any{"city": "Anchorage", "zip_postal_code": "99501", "country_code": "us"},
-		"logo_data":          logo,
-		"payment_profile_id": "84123456",
+		"billing_info": map[string]any{"city": "Anchorage", "zip_postal_code": "99501", "country_code": "us"},
+		"logo_data":    logo, "payment_profile_id": "84123456",
 	}
-	if !reflect.DeepEqual(acc, want) {
+	if acc, _ := f.Account("HLT-2041"); !reflect.DeepEqual(acc, want) {
 		t.Errorf("account %v, want %v", acc, want)
 	}
-	// A null member is stored as null: the address is replaced whole.
 	put(t, srv, `{"account_key":"HLT-2041","billing_info":{"city":"Juneau","address_2":null}}`)
-	acc, _ = f.Account("HLT-2041")
-	if got := acc["billing_info"]; !reflect.DeepEqual(got, map[string]any{"city": "Juneau", "address_2": nil}) {
-		t.Errorf("billing_info %v", got)
+	if acc, _ := f.Account("HLT-2041"); !reflect.DeepEqual(acc["billing_info"], map[string]any{"city": "Juneau", "address_2": nil}) {
+		t.Errorf("billing_info %v", acc["billing_info"])
 	}
 }
 
 // The business rule: a US billing address needs a US ZIP code, or the
 // answer is an HTTP 200 with status.success false, and nothing is applied.
 func TestFakeBillingZipMustMatchCountry(t *testing.T) {
-	tests := []struct {
-		name    string
+	for name, tt := range map[string]struct {
 		billing map[string]any
 		msg     string // "" when the update succeeds
 	}{
-		{"zip", map[string]any{"country_code": "us", "zip_postal_code": "99501"}, ""},
-		{"zip+4", map[string]any{"country_code": "US", "zip_postal_code": "99501-1234"}, ""},
-		{"leading zero", map[string]any{"country_code": "Us", "zip_postal_code": "02134"}, ""},
-		{"Excel ate the zero", map[string]any{"country_code": "us", "zip_postal_code": "2134"},
+		"zip":          {map[string]any{"country_code": "us", "zip_postal_code": "99501"}, ""},
+		"zip+4":        {map[string]any{"country_code": "US", "zip_postal_code": "99501-1234"}, ""},
+		"leading zero": {map[string]any{"country_code": "Us", "zip_postal_code": "02134"}, ""},
+		"Excel ate the zero": {map[string]any{"country_code": "us", "zip_postal_code": "2134"},
 			"Billing zip code 2134 does not match country US; it must match the credit card's billing address"},
-		{"upper case country", map[string]any{"country_code": "US", "zip_postal_code": "1234"}, "Billing zip code 1234 does not match country US"},
-		{"padded country", map[string]any{"country_code": " us ", "zip_postal_code": "99501 "}, "Billing zip code 99501  does not match"},
-		{"canadian postal code in the US", map[string]any{"country_code": "us", "zip_postal_code": "K1A 0B1"}, "Billing zip code K1A 0B1 does not match"},
-		{"zip+4 without the dash", map[string]any{"country_code": "us", "zip_postal_code": "995011234"}, "Billing zip code 995011234"},
-		{"no zip", map[string]any{"country_code": "us", "city": "Anchorage"}, "Billing zip code (none) does not match"},
-		{"null zip", map[string]any{"country_code": "us", "zip_postal_code": nil}, "Billing zip code (none)"},
-		{"canada", map[string]any{"country_code": "ca", "zip_postal_code": "K1A 0B1"}, ""},
-		{"no country", map[string]any{"zip_postal_code": "1234"}, ""},
-		{"usa is not us", map[string]any{"country_code": "usa", "zip_postal_code": "1234"}, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			f, srv := newFake(t)
-			r := putJSON(t, srv, map[string]any{"account_key": "HLT-2041", "billing_info": tt.billing, "payment_profile_id": "84123456"})
-			if tt.msg == "" {
-				if r.status != 200 || !r.success || len(f.Applied()) != 1 {
-					t.Errorf("%d %s, want success", r.status, r.raw)
-				}
-				return
-			}
-			if r.status != 200 || r.success || r.code != 200 || !strings.Contains(r.message, tt.msg) || r.account != nil {
-				t.Errorf("%d %s, want 200 with success false and %q", r.status, r.raw, tt.msg)
-			}
-			if n := len(f.Applied()); n != 0 {
-				t.Errorf("%d applied", n)
-			}
-			if _, ok := f.Account("HLT-2041"); ok {
-				t.Error("the account was created")
-			}
-		})
+		"padded country":                 {map[string]any{"country_code": " us ", "zip_postal_code": "99501 "}, "Billing zip code 99501  does not match"},
+		"canadian postal code in the US": {map[string]any{"country_code": "us", "zip_postal_code": "K1A 0B1"}, "Billing zip code K1A 0B1 does not match"},
+		"zip+4 without the dash":         {map[string]any{"country_code": "us", "zip_postal_code": "995011234"}, "Billing zip code 995011234"},
+		"no zip":                         {map[string]any{"country_code": "us", "city": "Anchorage"}, "Billing zip code (none) does not match"},
+		"null zip":                       {map[string]any{"country_code": "us", "zip_postal_code": nil}, "Billing zip code (none)"},
+		"canada":                         {map[string]any{"country_code": "ca", "zip_postal_code": "K1A 0B1"}, ""},
+		"no country":                     {map[string]any{"zip_postal_code": "1234"}, ""},
+		"usa is not us":                  {map[string]any{"country_code": "usa", "zip_postal_code": "1234"}, ""},
+	} {
+		f, srv := newFake(t)
+		r := put(t, srv, map[string]any{"account_key": "HLT-2041", "billing_info": tt.billing})
+		_, created := f.Account("HLT-2041")
+		switch {
+		case tt.msg == "" && (r.Status != 200 || !r.success || len(f.Applied()) != 1):
+			t.Errorf("%s: %d %s, want success", name, r.Status, r.Raw)
+		case tt.msg != "" && (r.Status != 200 || r.success || !strings.Contains(r.message, tt.msg) || len(f.Applied()) != 0 || created):
+			t.Errorf("%s: %d %s, want 200 with success false and %q, nothing applied", name, r.Status, r.Raw, tt.msg)
+		}
 	}
 	// The business address is not the credit card's: no rule.
 	_, srv := newFake(t)
-	if r := putJSON(t, srv, map[string]any{"account_key": "a", "business_info": map[string]any{"country_code": "us", "zip_postal_code": "1234"}}); r.status != 200 || !r.success {
-		t.Errorf("business_info: %d %s", r.status, r.raw)
+	if r := put(t, srv, map[string]any{"account_key": "a", "business_info": map[string]any{"country_code": "us", "zip_postal_code": "1234"}}); !r.success {
+		t.Errorf("business_info: %d %s", r.Status, r.Raw)
 	}
 }
 
 func TestFakeAnswersTheAccount(t *testing.T) {
 	_, srv := newFake(t)
-	r := putJSON(t, srv, map[string]any{
+	r := put(t, srv, map[string]any{
 		"account_key":   "bob_ross",
 		"billing_info":  map[string]any{"first_name": "Bob", "email": "bobbyross12@gmail.com", "zip_postal_code": "88888", "country_code": "us"},
 		"business_info": map[string]any{"company_name": "Happy Little Trees, Inc"},
 		"logo_url":      "https://example.com/logo.jpg",
 		"portrait_data": jpegBytes(),
 	})
-	if r.status != 200 || r.message != "" || r.code != 200 {
-		t.Fatalf("%d %s", r.status, r.raw)
-	}
 	want := map[string]any{
 		"account_id": 1.0, "account_username": "bob_ross", "account_email": "bobbyross12@gmail.com",
 		"logo_url": "https://example.com/logo.jpg", "payment_profile_id": nil, "user_account_credits": 0.0,
@@ -429,29 +242,30 @@ func TestFakeAnswersTheAccount(t *testing.T) {
 			t.Errorf("user_account.%s = %v, want %v", k, r.account[k], v)
 		}
 	}
-	billing, _ := r.account["billing_info"].(map[string]any)
-	if len(billing) != len(memberNames) || billing["first_name"] != "Bob" || billing["address_2"] != nil {
+	if billing, _ := r.account["billing_info"].(map[string]any); len(billing) != len(memberNames) || billing["first_name"] != "Bob" || billing["address_2"] != nil {
 		t.Errorf("billing_info %v, want every member, null where unknown", billing)
 	}
 	// A second account gets the next id.
-	r = putJSON(t, srv, map[string]any{"account_key": "other"})
-	if r.account["account_id"] != 2.0 || r.account["billing_info"] != nil {
-		t.Errorf("second account: %s", r.raw)
+	if r = put(t, srv, map[string]any{"account_key": "other"}); r.account["account_id"] != 2.0 || r.account["billing_info"] != nil {
+		t.Errorf("second account: %s", r.Raw)
 	}
 }
 
-// Without account_key the update goes to the app key's own account, as the
-// document says.
+// Without account_key, and with a key the app key may not use, the update
+// goes to the app key's own account, as the document says, and the answer
+// says so in user_account.
 func TestFakeOwnAccount(t *testing.T) {
 	f, srv := newFake(t)
-	bodies := []string{`{"payment_profile_id":"1"}`, `{"account_key":"","payment_profile_id":"2"}`, `{"account_key":null,"logo_url":"u"}`}
-	for _, b := range bodies {
-		if r := put(t, srv, b); r.status != 200 || r.account["account_username"] != "app_key_owner" {
-			t.Errorf("%s: %d %s", b, r.status, r.raw)
+	f.Deny("OTHER-CUSTOMER")
+	for _, b := range []string{
+		`{"payment_profile_id":"1"}`, `{"account_key":"","payment_profile_id":"2"}`, `{"account_key":null,"logo_url":"u"}`,
+		`{"account_key":"` + ForeignPrefix + `1001","payment_profile_id":"3"}`, `{"account_key":"OTHER-CUSTOMER","logo_url":"v"}`,
+	} {
+		if r := put(t, srv, b); r.Status != 200 || !r.success || r.account["account_username"] != OwnUsername || r.account["account_id"] != 1.0 {
+			t.Errorf("%s: %d %s", b, r.Status, r.Raw)
 		}
 	}
-	acc, ok := f.Account("")
-	if !ok || acc["payment_profile_id"] != "2" || acc["logo_url"] != "u" {
+	if acc, ok := f.Account(""); !ok || acc["payment_profile_id"] != "3" || acc["logo_url"] != "v" {
 		t.Errorf("own account %v", acc)
 	}
 	for _, a := range f.Applied() {
@@ -459,24 +273,14 @@ func TestFakeOwnAccount(t *testing.T) {
 			t.Errorf("Applied key %q, want the own account's \"\"", a.Key)
 		}
 	}
+	if _, ok := f.Account(ForeignPrefix + "1001"); ok {
+		t.Error("the foreign key's account was created")
+	}
 }
 
-func TestFakeApplied(t *testing.T) {
+// Account returns a copy.
+func TestFakeAccountIsACopy(t *testing.T) {
 	f, srv := newFake(t)
-	bodies := []string{
-		`{"account_key":"A-1","payment_profile_id":"1"}`,
-		`{"account_key":"A-2","billing_info":{"email":"nope"}}`,                            // invalid
-		`{"account_key":"A-3","billing_info":{"country_code":"us","zip_postal_code":"1"}}`, // business rule
-		`{"account_key":"A-2","logo_url":"https://example.com/l.jpg"}`,
-	}
-	for _, b := range bodies {
-		put(t, srv, b)
-	}
-	want := []providers.Applied{{Key: "A-1", Body: []byte(bodies[0])}, {Key: "A-2", Body: []byte(bodies[3])}}
-	if got := f.Applied(); !reflect.DeepEqual(got, want) {
-		t.Errorf("Applied() = %s, want %s", got, want)
-	}
-	// Account returns a copy.
 	put(t, srv, `{"account_key":"A-1","billing_info":{"city":"Anchorage"},"logo_data":"`+base64.StdEncoding.EncodeToString(jpegBytes())+`"}`)
 	acc, _ := f.Account("A-1")
 	acc["billing_info"].(map[string]any)["city"] = "changed"
@@ -484,79 +288,5 @@ func TestFakeApplied(t *testing.T) {
 	again, _ := f.Account("A-1")
 	if again["billing_info"].(map[string]any)["city"] != "Anchorage" || !bytes.HasPrefix(again["logo_data"].([]byte), []byte{0xFF, 0xD8}) {
 		t.Error("Account shares its values with the fake")
-	}
-}
-
-func TestFakeWriteError(t *testing.T) {
-	f := NewFake(testCreds)
-	rec := httptest.NewRecorder()
-	f.WriteError(rec, httptest.NewRequest(http.MethodPut, Path, nil), http.StatusServiceUnavailable, "try later")
-	var a map[string]any
-	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]any{"status": map[string]any{"success": false, "status_code": 503.0, "message": "try later", "debug": nil}, "user_account": nil}
-	if rec.Code != 503 || !reflect.DeepEqual(a, want) {
-		t.Errorf("%d %s", rec.Code, rec.Body)
-	}
-	// The client reads it as it reads the real thing.
-	if ans := (Provider{}).Read(rec.Code, rec.Header(), rec.Body.Bytes(), nil); ans.Message != "try later" {
-		t.Errorf("Read: %+v", ans)
-	}
-}
-
-func TestFakeFailNext(t *testing.T) {
-	f, srv := newFake(t)
-	f.FailNext(2, http.StatusTooManyRequests, "3")
-	for i := range 2 {
-		// Faults come before routing and auth: a gateway answers them.
-		r := do(t, srv, call{web: ptr(""), body: okBody})
-		if r.status != 429 || r.header.Get("Retry-After") != "3" || r.success || r.code != 429 {
-			t.Errorf("request %d: %d %v %s", i, r.status, r.header, r.raw)
-		}
-	}
-	if r := put(t, srv, okBody); r.status != 200 {
-		t.Errorf("after the faults: %d %s", r.status, r.raw)
-	}
-	if n := len(f.Applied()); n != 1 {
-		t.Errorf("%d applied, want 1", n)
-	}
-}
-
-// Many rows of one account and of many accounts at once: every request is
-// applied once, and the race detector has something to look at.
-func TestFakeConcurrent(t *testing.T) {
-	f, srv := newFake(t)
-	const n = 32
-	statuses := make([]int, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Go(func() {
-			body := fmt.Sprintf(`{"account_key":"K-%d","payment_profile_id":"%d"}`, i%4, i)
-			req, _ := http.NewRequest(http.MethodPut, srv.URL+Path, strings.NewReader(body))
-			Provider{}.Authorize(req, testCreds)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Error(err)
-				return
-			}
-			resp.Body.Close()
-			statuses[i] = resp.StatusCode
-		})
-	}
-	wg.Wait()
-	for i, s := range statuses {
-		if s != 200 {
-			t.Errorf("request %d: %d", i, s)
-		}
-	}
-	if got := len(f.Applied()); got != n {
-		t.Errorf("%d applied, want %d", got, n)
-	}
-	for k := range 4 {
-		if _, ok := f.Account(fmt.Sprintf("K-%d", k)); !ok {
-			t.Errorf("account K-%d missing", k)
-		}
 	}
 }

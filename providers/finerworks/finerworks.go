@@ -4,22 +4,25 @@
 //
 // It promises that every field of the document's body is in the table
 // (logo_url too, which only the example body shows), with account_key
-// required so that a batch never updates the app key's own account row after
-// row; that logo_data and portrait_data are JPEG files sent as base64 in the
-// JSON, exactly as the document's "QEA=" shows; that an answer is ok only
-// when it is a 2xx AND the document's status.success is true, because
-// FinerWorks reports failures in an HTTP 200 too; and that its Fake enforces
-// the same document, including a billing address whose zip code must match
-// its country, the mismatch the document warns about.
+// required, so that no row leaves it out and updates the app key's own
+// account on purpose; that logo_data and portrait_data are JPEG files sent
+// as base64 in the JSON, exactly as the document's "QEA=" shows; that an
+// answer is ok only when it is a 2xx AND the document's status.success is
+// true, because FinerWorks reports failures in an HTTP 200 too; that every
+// answer's user_account (account_id, account_username) is read into
+// Answer.Account and Answer.AccountID, because requiring account_key does
+// not prevent what the document warns of: a key the app key may not use
+// "will not be utilized", and the update lands on the app key's own account
+// with a success; only the account the answer names shows it. Its Fake
+// enforces the same document, including a billing address whose zip code
+// must match its country, and plays that unused key (ForeignPrefix).
 package finerworks
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/acctimport/acctimport/providers"
 )
@@ -50,7 +53,7 @@ func (Provider) Info() providers.Info {
 	return providers.Info{
 		Name:     "finerworks",
 		Title:    "FinerWorks: update a user's profile (billing and business address, logo, portrait)",
-		Document: "000_7e852f32ba466839.txt",
+		Document: `FinerWorks' API documentation, "Update User Profile" (PUT https://api.finerworks.com/v3/update_user)`,
 		BaseURL:  BaseURL,
 		Method:   http.MethodPut,
 		Path:     Path,
@@ -80,12 +83,7 @@ func checkKey(placeholder string) func(string) error {
 		if strings.EqualFold(v, placeholder) {
 			return fmt.Errorf("is the document's placeholder %q; set it to your own key", placeholder)
 		}
-		for _, r := range v {
-			if r <= ' ' || r == 0x7f {
-				return errors.New("contains white space or control characters; a key is one word")
-			}
-		}
-		return nil
+		return providers.OneWord(v, "a key")
 	}
 }
 
@@ -100,19 +98,11 @@ type Options = providers.NoOptions
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func checkOptions(opts providers.Options) error {
-	switch opts.(type) {
-	case nil, *Options:
-		return nil
-	}
-	return fmt.Errorf("finerworks: options of type %T, want *finerworks.Options", opts)
-}
-
 // Encode makes the PUT request for one payload: the payload as a JSON
 // object. File fields arrive as []byte, which encoding/json writes as base64,
 // the document's "QEA=".
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	if err := checkOptions(opts); err != nil {
+	if _, err := providers.OptionsAs[*Options]("finerworks", opts); err != nil {
 		return nil, err
 	}
 	b, err := providers.MarshalJSON(payload)
@@ -140,10 +130,49 @@ func (Provider) Authorize(r *http.Request, c providers.Credentials) {
 	}
 }
 
-// answer is the document's response. Only status decides the outcome;
-// user_account (the account as it now is) is not needed.
+// answer is the document's response. status decides the outcome;
+// user_account names the account that was changed.
 type answer struct {
-	Status *answerStatus `json:"status"`
+	Status      *answerStatus  `json:"status"`
+	UserAccount *userAccountID `json:"user_account"`
+}
+
+// userAccountID is the part of the document's user_account that says which
+// account it is. account_id is kept as it was written (a number in the
+// document, a string from some servers); it is the identity compared.
+type userAccountID struct {
+	ID       json.RawMessage `json:"account_id"`
+	Username *string         `json:"account_username"`
+}
+
+// account returns the account for people ("12345 (jdoe)") and its identity
+// for comparing ("12345"); "" and "" when the answer names none.
+func (u *userAccountID) account() (shown, id string) {
+	if u == nil {
+		return "", ""
+	}
+	var n json.Number
+	var s string
+	switch {
+	case json.Unmarshal(u.ID, &n) == nil && n != "":
+		id = n.String()
+	case json.Unmarshal(u.ID, &s) == nil:
+		id = strings.TrimSpace(s)
+	}
+	name := ""
+	if u.Username != nil {
+		name = strings.TrimSpace(*u.Username)
+	}
+	switch {
+	case id != "" && name != "":
+		return id + " (" + name + ")", id
+	case id != "":
+		return id, id
+	case name != "":
+		// No account_id: the username is the only identity there is.
+		return name, "username " + name
+	}
+	return "", ""
 }
 
 // answerStatus is the document's response_status. status_code and debug are
@@ -160,15 +189,26 @@ type answerStatus struct {
 // message. A 2xx that is not that JSON (a proxy's page, an empty body) is
 // failed, because nothing says the update happened, and a PUT is safe to
 // send again. A non-2xx's message is status.message when there is one, else
-// the start of the body.
+// ASP.NET's {"Message": ...} (its routing and framework errors), else the
+// body as text. Every answer that names its user_account gives the
+// Answer's Account and AccountID.
 func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
 	var a answer
 	jsonErr := json.Unmarshal(body, &a)
+	if jsonErr != nil {
+		// A user_account of an unexpected shape must not hide the status.
+		var bare struct {
+			Status *answerStatus `json:"status"`
+		}
+		if json.Unmarshal(body, &bare) == nil {
+			a, jsonErr = answer{Status: bare.Status}, nil
+		}
+	}
 	if status < 200 || status > 299 {
 		if jsonErr == nil && a.Status != nil && strings.TrimSpace(a.Status.Message) != "" {
-			return providers.Answer{Outcome: providers.Failed, Message: clip(strings.TrimSpace(a.Status.Message), maxMessage)}
+			return providers.Answer{Outcome: providers.Failed, Message: strings.TrimSpace(a.Status.Message)}
 		}
-		return providers.Answer{Outcome: providers.Failed, Message: clip(providers.ErrorMessage(body), maxShort)}
+		return providers.Answer{Outcome: providers.Failed, Message: providers.ErrorMessage(body)}
 	}
 	if jsonErr != nil || a.Status == nil || a.Status.Success == nil {
 		return providers.Answer{Outcome: providers.Failed, Message: unreadable(status, body)}
@@ -181,28 +221,16 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 				msg += fmt.Sprintf(" (status_code %v)", a.Status.StatusCode)
 			}
 		}
-		return providers.Answer{Outcome: providers.Failed, Message: clip(msg, maxMessage)}
+		return providers.Answer{Outcome: providers.Failed, Message: msg}
 	}
-	return providers.Answer{Outcome: providers.OK}
+	shown, id := a.UserAccount.account()
+	return providers.Answer{Outcome: providers.OK, Account: shown, AccountID: id}
 }
-
-const (
-	maxMessage = 500 // a server's own message, as the shared exchange clips it
-	maxShort   = 120 // a body that is not FinerWorks' JSON: enough to recognise it
-)
 
 func unreadable(status int, body []byte) string {
 	msg := fmt.Sprintf("unreadable answer: HTTP %d but not FinerWorks' JSON with status.success, so the update is not confirmed", status)
 	if m := providers.ErrorMessage(body); m != "" {
-		msg += ": " + clip(m, maxShort)
+		msg += ": " + m
 	}
 	return msg
-}
-
-// clip shortens s to at most n characters, marking the cut.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n]) + "…"
 }

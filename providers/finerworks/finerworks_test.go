@@ -3,34 +3,22 @@ package finerworks
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/providertest"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+const testWebKey, testAppKey = "fw-web-3c9a71d2e8", "fw-app-5b0e44f7a1"
 
-const (
-	testWebKey = "fw-web-3c9a71d2e8"
-	testAppKey = "fw-app-5b0e44f7a1"
-)
-
-var testCreds = providers.Credentials{
-	WebAPIKeyEnv: providers.NewSecret(testWebKey),
-	AppKeyEnv:    providers.NewSecret(testAppKey),
-}
+var testCreds = providers.Credentials{WebAPIKeyEnv: providers.NewSecret(testWebKey), AppKeyEnv: providers.NewSecret(testAppKey)}
 
 // jpegBytes is a real, tiny JPEG image. Encoding into memory cannot fail.
 func jpegBytes() []byte {
@@ -58,123 +46,28 @@ func pngBytes() []byte {
 
 func TestInfo(t *testing.T) {
 	info := Provider{}.Info()
-	if info.Name != "finerworks" || info.Document != "000_7e852f32ba466839.txt" ||
-		info.BaseURL != "https://api.finerworks.com" || info.Method != http.MethodPut ||
-		info.Path != "/v3/update_user" || info.Key != "account_key" || info.Title == "" {
+	if info.Name != "finerworks" || info.BaseURL != BaseURL || info.Path != Path || info.Key != "account_key" ||
+		!strings.Contains(info.Document, "https://api.finerworks.com/v3/update_user") {
 		t.Errorf("Info() = %+v", info)
 	}
-	var envs []string
-	for _, c := range info.Credentials {
-		envs = append(envs, c.Env)
-		if c.Description == "" || c.Check == nil || c.Sample == "" {
-			t.Errorf("credential %+v is not described", c)
-		}
-	}
-	if strings.Join(envs, " ") != "FINERWORKS_WEB_API_KEY FINERWORKS_APP_KEY" {
-		t.Errorf("credentials %v", envs)
-	}
-	key, ok := (Provider{}).Table().Lookup(info.Key)
-	if !ok || !key.Required {
-		t.Errorf("key %q is not a required field", info.Key)
+	if key, _ := (Provider{}).Table().Lookup(info.Key); !key.Required || !strings.Contains(key.Description, "own account is updated instead") {
+		t.Errorf("account_key: %+v", key)
 	}
 }
 
 func TestLoadCredentials(t *testing.T) {
-	tests := []struct {
-		name     string
-		web, app string
-		wantErr  string
-	}{
-		{"ok", testWebKey, testAppKey, ""},
-		{"trimmed", " " + testWebKey + "\n", testAppKey + " ", ""},
-		{"none", "", "", "FINERWORKS_WEB_API_KEY, FINERWORKS_APP_KEY"},
-		{"no app key", testWebKey, "", "variable FINERWORKS_APP_KEY "},
-		{"no web key", "", testAppKey, "variable FINERWORKS_WEB_API_KEY "},
-		{"web placeholder", "my-web-api-key-goes-here", testAppKey, "FINERWORKS_WEB_API_KEY: is the document's placeholder"},
-		{"app placeholder", testWebKey, "MY-APP-KEY-GOES-HERE", "FINERWORKS_APP_KEY: is the document's placeholder"},
-		{"space inside", "fw web", testAppKey, "white space"},
-		{"control character", testWebKey, "fw\x00app", "control characters"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := map[string]string{WebAPIKeyEnv: tt.web, AppKeyEnv: tt.app}
-			c, err := providers.LoadCredentials(Provider{}, func(k string) string { return env[k] })
-			if tt.wantErr == "" {
-				if err != nil || c[WebAPIKeyEnv].Reveal() != testWebKey || c[AppKeyEnv].Reveal() != testAppKey {
-					t.Errorf("%v, %v", c, err)
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-			}
-			for _, v := range []string{tt.web, tt.app} {
-				if v = strings.TrimSpace(v); len(v) > 4 && !strings.Contains(v, "goes-here") && strings.Contains(err.Error(), v) {
-					t.Errorf("the error %q reveals a key", err)
-				}
-			}
-		})
-	}
-}
-
-func TestOptions(t *testing.T) {
-	for _, src := range []string{"{}", ""} {
-		o := Provider{}.NewOptions()
-		dec := yaml.NewDecoder(strings.NewReader(src))
-		dec.KnownFields(true) // as the mapping decodes: strictly
-		if err := dec.Decode(o); err != nil && src != "" {
-			t.Fatalf("%q: %v", src, err)
-		}
-		if err := o.Validate(); err != nil {
-			t.Errorf("%q: Validate() = %v", src, err)
-		}
-	}
-	dec := yaml.NewDecoder(strings.NewReader("atomic: true"))
-	dec.KnownFields(true)
-	if err := dec.Decode(Provider{}.NewOptions()); err == nil {
-		t.Error("an option was accepted; FinerWorks has none")
-	}
-}
-
-// goldenPayloads are payloads as the mapping builds them.
-var goldenPayloads = []struct {
-	name    string
-	payload map[string]any
-}{
-	{
-		// The document's example body, with "@@" as the image bytes: the
-		// golden file must show the document's "QEA=".
-		name:    "document_example",
-		payload: documentExample(),
-	},
-	{
-		// A typical row of the sample: an account key, a US billing address,
-		// a business e-mail and a logo.
-		name: "typical_row",
-		payload: map[string]any{
-			"account_key": "HLT-2041",
-			"billing_info": map[string]any{
-				"first_name": "Bob", "last_name": "Ross", "company_name": "Happy Little Trees & Co",
-				"address_1": "742 Evergreen Terrace", "city": "Anchorage", "state_code": "AK",
-				"zip_postal_code": "99501-1234", "country_code": "us", "phone": "907-555-0142",
-			},
-			"business_info": map[string]any{"company_name": "Happy Little Trees & Co", "email": "studio@happylittletrees.com"},
-			"logo_data":     []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0xFF, 0xD9},
-		},
-	},
-	{
-		// Values of every type the mapping can build, even where the table
-		// has no such field: Encode writes what it is given.
-		name: "value_types",
-		payload: map[string]any{
-			"account_key":        int64(42),
-			"payment_profile_id": true,
-			"logo_url":           []string{"a"},
-			"billing_info":       map[string]any{"city": "Café \"Ümlaut\" <b>", "phone": map[string]int64{"x": 1}},
-			"business_info":      []any{"a", map[string]any{"b": false}},
-			"portrait_data":      []byte{},
-		},
-	},
+	env := func(web, app string) map[string]string { return map[string]string{WebAPIKeyEnv: web, AppKeyEnv: app} }
+	providertest.CheckLoadCredentials(t, Provider{}, []providertest.CredentialCase{
+		{Name: "ok", Env: env(testWebKey, testAppKey)},
+		{Name: "trimmed", Env: env(" "+testWebKey+"\n", testAppKey+" ")},
+		{Name: "none", Env: env("", ""), Err: "FINERWORKS_WEB_API_KEY, FINERWORKS_APP_KEY"},
+		{Name: "no app key", Env: env(testWebKey, ""), Err: "variable FINERWORKS_APP_KEY "},
+		{Name: "no web key", Env: env("", testAppKey), Err: "variable FINERWORKS_WEB_API_KEY "},
+		{Name: "web placeholder", Env: env("my-web-api-key-goes-here", testAppKey), Err: "FINERWORKS_WEB_API_KEY: is the document's placeholder", Quoted: true},
+		{Name: "app placeholder", Env: env(testWebKey, "MY-APP-KEY-GOES-HERE"), Err: "FINERWORKS_APP_KEY: is the document's placeholder", Quoted: true},
+		{Name: "space inside", Env: env("fw web", testAppKey), Err: "white space"},
+		{Name: "control character", Env: env(testWebKey, "fw\x00app"), Err: "control characters"},
+	})
 }
 
 func documentExample() map[string]any {
@@ -186,48 +79,40 @@ func documentExample() map[string]any {
 		return m
 	}
 	return map[string]any{
-		"account_key":        "sample string 1",
-		"billing_info":       addr(),
-		"business_info":      addr(),
-		"logo_url":           "sample string 2",
-		"logo_data":          []byte("@@"),
-		"portrait_data":      []byte("@@"),
-		"payment_profile_id": "sample string 3",
+		"account_key": "sample string 1", "billing_info": addr(), "business_info": addr(), "logo_url": "sample string 2",
+		"logo_data": []byte("@@"), "portrait_data": []byte("@@"), "payment_profile_id": "sample string 3",
 	}
 }
 
 func TestEncodeGolden(t *testing.T) {
-	for _, tt := range goldenPayloads {
-		t.Run(tt.name, func(t *testing.T) {
-			before, _ := json.Marshal(tt.payload)
-			req, err := Provider{}.Encode(tt.payload, &Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if req.Method != http.MethodPut || req.Path != Path || req.ContentType != "application/json" || len(req.Query) != 0 {
-				t.Errorf("request = %s %s %q %v", req.Method, req.Path, req.ContentType, req.Query)
-			}
-			if after, _ := json.Marshal(tt.payload); !bytes.Equal(before, after) {
-				t.Errorf("Encode changed the payload: %s", after)
-			}
-			if !json.Valid(req.Body) {
-				t.Fatalf("body is not JSON: %s", req.Body)
-			}
-			golden := filepath.Join("testdata", tt.name+".golden.json")
-			if *update {
-				if err := os.WriteFile(golden, append(req.Body, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if got := append(req.Body, '\n'); !bytes.Equal(got, want) {
-				t.Errorf("body differs from %s:\n got %s\nwant %s", golden, got, want)
-			}
-		})
-	}
+	providertest.EncodeGolden(t, Provider{}, "testdata", []providertest.GoldenPayload{{
+		// The document's example body, with "@@" as the image bytes: the
+		// golden file must show the document's "QEA=".
+		Name: "document_example", Payload: documentExample(),
+	}, {
+		// A typical row of the sample: an account key, a US billing address,
+		// a business e-mail and a logo.
+		Name: "typical_row",
+		Payload: map[string]any{
+			"account_key": "HLT-2041",
+			"billing_info": map[string]any{
+				"first_name": "Bob", "last_name": "Ross", "company_name": "Happy Little Trees & Co",
+				"address_1": "742 Evergreen Terrace", "city": "Anchorage", "state_code": "AK",
+				"zip_postal_code": "99501-1234", "country_code": "us", "phone": "907-555-0142",
+			},
+			"business_info": map[string]any{"company_name": "Happy Little Trees & Co", "email": "studio@happylittletrees.com"},
+			"logo_data":     []byte{0xFF, 0xD8, 0xFF, 0xE0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0x00, 0xFF, 0xD9},
+		},
+	}, {
+		// Values of every type the mapping can build, even where the table
+		// has no such field: Encode writes what it is given.
+		Name: "value_types",
+		Payload: map[string]any{
+			"account_key": int64(42), "payment_profile_id": true, "logo_url": []string{"a"},
+			"billing_info":  map[string]any{"city": "Café \"Ümlaut\" <b>", "phone": map[string]int64{"x": 1}},
+			"business_info": []any{"a", map[string]any{"b": false}}, "portrait_data": []byte{},
+		},
+	}}, *providertest.Update)
 }
 
 // The document's example body and ours mean the same JSON.
@@ -236,58 +121,23 @@ func TestEncodeMatchesDocumentExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const doc = `{
-  "account_key": "sample string 1",
-  "billing_info": {"first_name": "sample string 1", "last_name": "sample string 2", "company_name": "sample string 3",
+	addr := `{"first_name": "sample string 1", "last_name": "sample string 2", "company_name": "sample string 3",
     "address_1": "sample string 4", "address_2": "sample string 5", "address_3": "sample string 6", "city": "sample string 7",
     "state_code": "sample string 8", "province": "sample string 9", "zip_postal_code": "sample string 10",
-    "country_code": "sample string 11", "phone": "sample string 12", "email": "sample string 13", "address_order_po": "sample string 14"},
-  "business_info": {"first_name": "sample string 1", "last_name": "sample string 2", "company_name": "sample string 3",
-    "address_1": "sample string 4", "address_2": "sample string 5", "address_3": "sample string 6", "city": "sample string 7",
-    "state_code": "sample string 8", "province": "sample string 9", "zip_postal_code": "sample string 10",
-    "country_code": "sample string 11", "phone": "sample string 12", "email": "sample string 13", "address_order_po": "sample string 14"},
-  "logo_url": "sample string 2",
-  "logo_data": "QEA=",
-  "portrait_data": "QEA=",
-  "payment_profile_id": "sample string 3"
-}`
+    "country_code": "sample string 11", "phone": "sample string 12", "email": "sample string 13", "address_order_po": "sample string 14"}`
+	doc := `{"account_key": "sample string 1", "billing_info": ` + addr + `, "business_info": ` + addr + `,
+  "logo_url": "sample string 2", "logo_data": "QEA=", "portrait_data": "QEA=", "payment_profile_id": "sample string 3"}`
 	var got, want any
-	if err := json.Unmarshal(req.Body, &got); err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal([]byte(doc), &want); err != nil {
-		t.Fatal(err)
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
+	if json.Unmarshal(req.Body, &got) != nil || json.Unmarshal([]byte(doc), &want) != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("body %s\nwant the document's %s", req.Body, doc)
-	}
-}
-
-func TestEncodeOptions(t *testing.T) {
-	payload := map[string]any{"account_key": "a"}
-	for _, opts := range []providers.Options{nil, (*Options)(nil), &Options{}} {
-		req, err := Provider{}.Encode(payload, opts)
-		if err != nil || string(req.Body) != `{"account_key":"a"}` {
-			t.Errorf("Encode(%#v) = %v, %v", opts, req, err)
-		}
-	}
-	type otherOptions struct{ providers.Options }
-	if _, err := (Provider{}).Encode(payload, otherOptions{}); err == nil {
-		t.Error("another provider's options were accepted")
 	}
 }
 
 func TestAuthorize(t *testing.T) {
 	r, _ := http.NewRequest(http.MethodPut, "http://x"+Path, nil)
 	Provider{}.Authorize(r, testCreds)
-	// Exactly the document's spelling, not Go's canonical "Web_api_key".
-	if got := r.Header["web_api_key"]; len(got) != 1 || got[0] != testWebKey {
-		t.Errorf("web_api_key = %q (header %v)", got, r.Header)
-	}
-	if got := r.Header["app_key"]; len(got) != 1 || got[0] != testAppKey {
-		t.Errorf("app_key = %q (header %v)", got, r.Header)
-	}
-	// On the wire, too, as the document's curl example sends them.
+	// Exactly the document's spelling, not Go's canonical "Web_api_key",
+	// on the wire too, as the document's curl example sends them.
 	var wire bytes.Buffer
 	if err := r.Write(&wire); err != nil {
 		t.Fatal(err)
@@ -297,90 +147,45 @@ func TestAuthorize(t *testing.T) {
 			t.Errorf("the request does not send %q:\n%s", strings.TrimSpace(line), wire.String())
 		}
 	}
-	r, _ = http.NewRequest(http.MethodPut, "http://x"+Path, nil)
-	Provider{}.Authorize(r, nil)
-	if len(r.Header) != 0 {
-		t.Errorf("headers without credentials: %v", r.Header)
-	}
 }
 
 func TestRead(t *testing.T) {
 	const okBody = `{"status":{"success":true,"status_code":200,"message":"","debug":null},"user_account":{"account_id":1,"account_username":"bob_ross"}}`
-	tests := []struct {
-		name    string
-		status  int
-		body    string
-		outcome providers.Outcome
-		msg     string // the message, or "~text" for one that contains text
-	}{
-		{"document example", 200, okBody, providers.OK, ""},
-		{"ok without user_account", 200, `{"status":{"success":true}}`, providers.OK, ""},
-		{"ok with a message", 201, `{"status":{"success":true,"status_code":201,"message":"Updated"}}`, providers.OK, ""},
-		{"ok with debug", 200, `{"status":{"success":true,"status_code":200,"message":"","debug":{"trace":[1,2]}},"user_account":null}`, providers.OK, ""},
-		{"failure in a 200", 200, `{"status":{"success":false,"status_code":200,"message":"Billing zip code 1234 does not match country US","debug":null},"user_account":null}`,
-			providers.Failed, "Billing zip code 1234 does not match country US"},
-		{"failure in a 200, status_code 400", 200, `{"status":{"success":false,"status_code":400,"message":" Invalid account_key \n"}}`,
-			providers.Failed, "Invalid account_key"},
-		{"failure without a message", 200, `{"status":{"success":false,"status_code":409,"message":""}}`,
-			providers.Failed, "status.success is false and status.message is empty (status_code 409)"},
-		{"failure without anything", 200, `{"status":{"success":false}}`,
-			providers.Failed, "status.success is false and status.message is empty"},
-		{"proxy page", 200, "<html><body><h1>Maintenance</h1></body></html>", providers.Failed, "~unreadable answer: HTTP 200"},
-		{"empty 200", 200, "", providers.Failed, "~unreadable answer"},
-		{"204", 204, "", providers.Failed, "~unreadable answer: HTTP 204"},
-		{"empty object", 200, "{}", providers.Failed, "~unreadable answer"},
-		{"status without success", 200, `{"status":{"status_code":200,"message":"ok"}}`, providers.Failed, "~unreadable answer"},
-		{"success as a string", 200, `{"status":{"success":"true"}}`, providers.Failed, "~unreadable answer"},
-		{"success null", 200, `{"status":{"success":null}}`, providers.Failed, "~unreadable answer"},
-		{"status not an object", 200, `{"status":"ok"}`, providers.Failed, "~unreadable answer"},
-		{"another API's error in a 200", 200, `{"error":"account locked"}`, providers.Failed, "~account locked"},
-		{"long proxy page", 200, "<html>" + strings.Repeat("Service unavailable. ", 100) + "</html>", providers.Failed, "~…"},
-		{"401", 401, `{"status":{"success":false,"status_code":401,"message":"Unauthorized: invalid web_api_key or app_key","debug":null},"user_account":null}`,
-			providers.Failed, "Unauthorized: invalid web_api_key or app_key"},
-		{"400 with a message", 400, `{"status":{"success":false,"status_code":400,"message":"The request is invalid: logo_data: must be a JPEG image"}}`,
-			providers.Failed, "The request is invalid: logo_data: must be a JPEG image"},
-		{"error without a message", 500, `{"status":{"success":false,"status_code":500,"message":""}}`, providers.Failed, `~"status_code":500`},
-		{"ASP.NET error", 404, `{"Message":"No HTTP resource was found that matches the request URI"}`, providers.Failed, "~No HTTP resource"},
-		{"text error", 502, "Bad Gateway\n", providers.Failed, "Bad Gateway"},
-		{"no body", 500, "", providers.Failed, ""},
-		{"long error page", 503, "<html>" + strings.Repeat("Service unavailable. ", 100) + "</html>", providers.Failed, "~…"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			a := Provider{}.Read(tt.status, http.Header{}, []byte(tt.body), &Options{})
-			if a.Outcome != tt.outcome {
-				t.Errorf("outcome %v, want %v (%q)", a.Outcome, tt.outcome, a.Message)
-			}
-			if want, ok := strings.CutPrefix(tt.msg, "~"); ok {
-				if !strings.Contains(a.Message, want) {
-					t.Errorf("message %q, want one containing %q", a.Message, want)
-				}
-			} else if a.Message != tt.msg {
-				t.Errorf("message %q, want %q", a.Message, tt.msg)
-			}
-			if n := len([]rune(a.Message)); n > 250 {
-				t.Errorf("message of %d characters", n)
-			}
-		})
-	}
-}
-
-func TestReadClipsLongMessages(t *testing.T) {
-	long := strings.Repeat("é", 2000)
-	a := Provider{}.Read(200, nil, []byte(`{"status":{"success":false,"message":"`+long+`"}}`), nil)
-	if n := len([]rune(a.Message)); a.Outcome != providers.Failed || n != maxMessage+1 || !strings.HasSuffix(a.Message, "…") {
-		t.Errorf("%v, message of %d characters", a.Outcome, n)
-	}
-}
-
-func TestProviderNewFake(t *testing.T) {
-	fake := Provider{}.NewFake(testCreds)
-	if _, ok := fake.(*Fake); !ok {
-		t.Fatalf("NewFake returned %T, want *Fake", fake)
-	}
-	if _, ok := fake.(providers.ErrorWriter); !ok {
-		t.Error("the fake is not a providers.ErrorWriter")
-	}
+	providertest.CheckRead(t, Provider{}, &Options{}, []providertest.ReadCase{
+		{Name: "document example", Status: 200, Body: okBody, Outcome: providers.OK, Account: "1 (bob_ross)", AccountID: "1"},
+		{Name: "account as a string", Status: 200, Body: `{"status":{"success":true},"user_account":{"account_id":" 12345 ","account_username":"jdoe"}}`,
+			Outcome: providers.OK, Account: "12345 (jdoe)", AccountID: "12345"},
+		{Name: "account without a username", Status: 200, Body: `{"status":{"success":true},"user_account":{"account_id":7,"account_username":null}}`,
+			Outcome: providers.OK, Account: "7", AccountID: "7"},
+		{Name: "account without an id", Status: 200, Body: `{"status":{"success":true},"user_account":{"account_id":null,"account_username":"jdoe"}}`,
+			Outcome: providers.OK, Account: "jdoe", AccountID: "username jdoe"},
+		{Name: "user_account of another shape", Status: 200, Body: `{"status":{"success":true},"user_account":"bob"}`, Outcome: providers.OK},
+		{Name: "ok without user_account", Status: 200, Body: `{"status":{"success":true}}`, Outcome: providers.OK},
+		{Name: "ok with debug", Status: 200, Body: `{"status":{"success":true,"status_code":200,"message":"","debug":{"trace":[1,2]}},"user_account":null}`, Outcome: providers.OK},
+		{Name: "failure in a 200", Status: 200, Body: `{"status":{"success":false,"status_code":200,"message":"Billing zip code 1234 does not match country US","debug":null},"user_account":null}`,
+			Outcome: providers.Failed, Msg: "Billing zip code 1234 does not match country US"},
+		{Name: "failure in a 200, status_code 400", Status: 200, Body: `{"status":{"success":false,"status_code":400,"message":" Invalid account_key \n"}}`,
+			Outcome: providers.Failed, Msg: "Invalid account_key"},
+		{Name: "failure without a message", Status: 200, Body: `{"status":{"success":false,"status_code":409,"message":""}}`,
+			Outcome: providers.Failed, Msg: "status.success is false and status.message is empty (status_code 409)"},
+		{Name: "proxy page", Status: 200, Body: "<html><body><h1>Maintenance</h1></body></html>", Outcome: providers.Failed, Msg: "~unreadable answer: HTTP 200"},
+		{Name: "empty 200", Status: 200, Outcome: providers.Failed, Msg: "~unreadable answer"},
+		{Name: "204", Status: 204, Outcome: providers.Failed, Msg: "~unreadable answer: HTTP 204"},
+		{Name: "status without success", Status: 200, Body: `{"status":{"status_code":200,"message":"ok"}}`, Outcome: providers.Failed, Msg: "~unreadable answer"},
+		{Name: "success as a string", Status: 200, Body: `{"status":{"success":"true"}}`, Outcome: providers.Failed, Msg: "~unreadable answer"},
+		{Name: "status not an object", Status: 200, Body: `{"status":"ok"}`, Outcome: providers.Failed, Msg: "~unreadable answer"},
+		{Name: "another API's error in a 200", Status: 200, Body: `{"error":"account locked"}`, Outcome: providers.Failed, Msg: "~account locked"},
+		{Name: "401", Status: 401, Body: `{"status":{"success":false,"status_code":401,"message":"Unauthorized: invalid web_api_key or app_key","debug":null},"user_account":null}`,
+			Outcome: providers.Failed, Msg: "Unauthorized: invalid web_api_key or app_key"},
+		{Name: "error without a message", Status: 500, Body: `{"status":{"success":false,"status_code":500,"message":""}}`, Outcome: providers.Failed, Msg: `~"status_code":500`},
+		// ASP.NET's own errors, for a route or a media type it has no action for.
+		{Name: "ASP.NET 404", Status: 404, Body: `{"Message":"No HTTP resource was found that matches the request URI 'https://api.finerworks.com/v3/update_users'."}`,
+			Outcome: providers.Failed, Msg: "No HTTP resource was found that matches the request URI 'https://api.finerworks.com/v3/update_users'."},
+		{Name: "ASP.NET with a detail", Status: 405, Body: `{"Message":"The requested resource does not support http method 'POST'.","MessageDetail":"Use PUT."}`,
+			Outcome: providers.Failed, Msg: "The requested resource does not support http method 'POST'.: Use PUT."},
+		{Name: "text error", Status: 502, Body: "Bad Gateway\n", Outcome: providers.Failed, Msg: "Bad Gateway"},
+		{Name: "no body", Status: 500, Outcome: providers.Failed},
+	})
 }
 
 func ExampleProvider_Encode() {

@@ -21,13 +21,18 @@ func fields() []providers.Field {
 	fs := []providers.Field{{
 		Path: "account_key", Type: providers.String,
 		// The document: "Optional". Without it the update goes to the app
-		// key's own account, so a batch of rows would rewrite that one
-		// account over and over; acctimport requires it, and it is the key
-		// that keeps two rows of one account from being in flight together.
+		// key's own account, so acctimport requires it (and it is the key
+		// that keeps two rows of one account from being in flight together).
+		// Requiring it does not make the server use it: a key the app key
+		// may not use "will not be utilized", and that update lands on the
+		// app key's own account too, answered as a success. Only the
+		// answer's user_account shows it, which is why Read reports it
+		// (Answer.AccountID) for a run to compare across keys.
 		Required: true,
 		Description: "Account unique identifier. Note if it does not match the account unique identifier the app key is assigned to then this will not be utilized. " +
 			"Only app keys with proper permissions can use this. " +
-			"(Optional in the document, where leaving it out updates the app key's own account; required here, because every row of a batch would otherwise update that same account.)",
+			"(Optional in the document, where leaving it out updates the app key's own account; required here. A key the app key may not use is ignored " +
+			"and the app key's own account is updated instead: the report shows the account each answer names, and a run stops when two keys land on one account.)",
 	}, {
 		Path: "billing_info", Type: providers.Object,
 		Description: "This is the address you want to keep on file in your billing address. To prevent payment validation issues (i.e. credit card zip code mismatch), " +

@@ -7,7 +7,9 @@
 // the document shows, with `atomic` taken from the mapping's options and not
 // from a column; that an answer counts as ok only when the server says it
 // updated everything (a non-empty `not_updated_fields` or a 207 Multi-Status
-// is partial, and a 2xx the provider cannot read is never ok); and that its
+// is partial, or failed when `updated_fields` is empty, and a 2xx the
+// provider cannot read is never ok); that an error's message is its
+// `error_description`, after its `error` code; and that its
 // Fake enforces the same document, including the uniqueness of `email` and
 // `social_security_number` and the all-or-nothing semantics of `atomic`.
 package payway
@@ -46,7 +48,7 @@ func (Provider) Info() providers.Info {
 	return providers.Info{
 		Name:     "payway",
 		Title:    "Payway (Adeprimo/Tulo): update an account",
-		Document: "001_bb9c60684bd42d88.txt",
+		Document: `Payway's developer documentation (Adeprimo's Tulo), the page "Update account" (/v2/accounts)`,
 		BaseURL:  BaseURL,
 		Method:   http.MethodPut,
 		Path:     Path,
@@ -65,12 +67,7 @@ func checkToken(v string) error {
 	if len(v) > 7 && strings.EqualFold(v[:7], "bearer ") {
 		return errors.New(`holds "Bearer ..."; set it to the token alone`)
 	}
-	for _, r := range v {
-		if r <= ' ' || r == 0x7f {
-			return errors.New("contains white space or control characters; a token is one word")
-		}
-	}
-	return nil
+	return providers.OneWord(v, "a token")
 }
 
 // Table returns the documented fields. It is built once, at package
@@ -98,21 +95,11 @@ func (o *Options) IsAtomic() bool {
 // NewOptions returns options with nothing set.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func optionsOf(opts providers.Options) (*Options, error) {
-	switch o := opts.(type) {
-	case nil:
-		return nil, nil
-	case *Options:
-		return o, nil
-	}
-	return nil, fmt.Errorf("payway: options of type %T, want *payway.Options", opts)
-}
-
 // Encode makes the PUT request for one payload. `atomic` is sent only when
 // the mapping sets it: the document's default is true, and leaving it out
 // keeps the body exactly what the user asked for.
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	o, err := optionsOf(opts)
+	o, err := providers.OptionsAs[*Options]("payway", opts)
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +182,8 @@ func (s *fieldSet) list() []string {
 func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
 	if status < 200 || status > 299 {
 		// The document defers to "the common error conventions of the Payway
-		// API", which it does not show; read the usual shapes generically.
+		// API": {"error": code, "error_description": text}, which
+		// ErrorMessage reads as "code: text", with the other usual shapes.
 		return providers.Answer{Outcome: providers.Failed, Message: providers.ErrorMessage(body)}
 	}
 	var a answer
@@ -208,12 +196,12 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 	}
 	notUpdated := a.NotUpdatedFields.list()
 	switch {
+	case len(notUpdated) > 0 && len(a.UpdatedFields.list()) == 0:
+		// Nothing in updated_fields: nothing was applied, whatever the
+		// status says.
+		return providers.Answer{Outcome: providers.Failed, Message: "not updated: " + strings.Join(notUpdated, "; ") + " (nothing was updated)"}
 	case len(notUpdated) > 0:
-		msg := "not updated: " + strings.Join(notUpdated, "; ")
-		if a.UpdatedFields != nil && len(a.UpdatedFields.list()) == 0 {
-			msg += " (nothing was updated)"
-		}
-		return providers.Answer{Outcome: providers.Partial, Message: msg}
+		return providers.Answer{Outcome: providers.Partial, Message: "not updated: " + strings.Join(notUpdated, "; ")}
 	case status == http.StatusMultiStatus:
 		return providers.Answer{Outcome: providers.Partial, Message: "207 Multi-Status: some fields were not updated (the answer does not say which)"}
 	}
@@ -223,10 +211,6 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 func unreadable(status int, body []byte) string {
 	msg := fmt.Sprintf("HTTP %d but the answer is not Payway's JSON, so the update is not confirmed", status)
 	if m := providers.ErrorMessage(body); m != "" {
-		const max = 120
-		if r := []rune(m); len(r) > max {
-			m = string(r[:max]) + "…"
-		}
 		msg += ": " + m
 	}
 	return msg

@@ -1,8 +1,16 @@
-// Package providertest holds the checks every provider's tests run on its
-// field table, so that each provider only lists its examples.
+// Package providertest holds what every provider's tests share: the
+// contract suite (Run) that every provider and its fake must pass, as
+// restic runs one test suite on every backend and Go CDK's drivertest on
+// every driver; the check of a field table against its examples
+// (CheckFieldCases); and small helpers for sending, reading and golden
+// files, so that a provider's tests list its own examples and nothing of
+// the machinery.
 package providertest
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/acctimport/acctimport/providers"
@@ -60,4 +68,53 @@ func CheckFieldCases(t *testing.T, table *providers.Table, cases map[string]Fiel
 			}
 		}
 	}
+}
+
+// TableGolden renders a table, and what its rules say of every invalid
+// example, and compares that with the golden file at path (rewritten with
+// -update). It pins the table to the document (order, types, requirements,
+// rules, secrets) and the words a user reads in the report, one line each,
+// so a change of either shows as a diff to review.
+func TableGolden(t *testing.T, table *providers.Table, cases map[string]FieldCase, path string, update bool) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("# field | type | required | rules | secret\n")
+	for _, f := range table.Fields() {
+		req, secret := "", ""
+		if f.Required {
+			req = "required"
+		}
+		if f.Secret {
+			secret = "secret"
+		}
+		b.WriteString(strings.TrimRight(fmt.Sprintf("%s | %s | %s | %s | %s", f.Path, f.Type, req, f.RuleText(), secret), " ") + "\n")
+	}
+	b.WriteString("\n# field = invalid example: what the report says\n")
+	for _, f := range table.Fields() {
+		for _, v := range cases[f.Path].Invalid {
+			msg := "(accepted)"
+			if err := f.Check(v); err != nil {
+				msg = err.Error()
+			}
+			fmt.Fprintf(&b, "%s = %s: %s\n", f.Path, shown(v), msg)
+		}
+	}
+	Golden(t, path, []byte(b.String()), update)
+}
+
+// shown writes an example short and on one line.
+func shown(v any) string {
+	var s string
+	switch t := v.(type) {
+	case string:
+		s = strconv.Quote(t)
+	case []byte:
+		s = fmt.Sprintf("%d bytes % x", len(t), t[:min(len(t), 8)])
+	default:
+		s = fmt.Sprintf("%T %v", v, v)
+	}
+	if r := []rune(s); len(r) > 60 {
+		s = string(r[:60]) + "…"
+	}
+	return s
 }

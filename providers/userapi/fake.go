@@ -1,33 +1,24 @@
 package userapi
 
 import (
-	"bytes"
 	"crypto/subtle"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"maps"
-	"mime"
 	"net/http"
 	"net/url"
-	"slices"
-	"strings"
-	"sync"
 
 	"github.com/acctimport/acctimport/providers"
+	"github.com/acctimport/acctimport/providers/fakeapi"
 )
 
 // MaxBody is the largest request body the fake reads; a larger one is 413.
 const MaxBody = 1 << 20
 
-// Fake is an in-memory user-profile API. It enforces the document: PUT on
-// /api/v1/user/{user_id} only, the api_key query parameter, a JSON body that
-// is an object with only the documented fields (user_id belongs in the path,
-// not the body) of the documented JSON types, every field's rule (the
-// provider's own table, so client and fake read the document the same way),
-// and one rule the client cannot check: no two users share an e-mail
-// address.
+// Fake is an in-memory user-profile API on the shared engine
+// (providers/fakeapi), which enforces PUT on /api/v1/user/{user_id}, the
+// api_key query parameter, a JSON object body with only the documented
+// fields of the documented JSON types, and every field's rule (the
+// provider's own table, so client and fake read the document the same way).
+// The fake adds: user_id belongs in the path, not the body, and no two users
+// share an e-mail address.
 //
 // The document shows no error answers. The fake answers as FastAPI does,
 // the framework the API's family is built on: {"detail": "text"} for 401,
@@ -41,18 +32,10 @@ const MaxBody = 1 << 20
 //
 // A Fake is safe for concurrent use.
 type Fake struct {
-	key string
-
-	mu         sync.Mutex
-	users      map[string]map[string]any
-	emailOwner map[string]string // lower-cased e-mail -> user id
-	applied    []providers.Applied
+	*fakeapi.Server
+	key   string
+	users *fakeapi.Accounts // e-mail addresses unique, compared without regard to case
 }
-
-var (
-	_ providers.Fake        = (*Fake)(nil)
-	_ providers.ErrorWriter = (*Fake)(nil)
-)
 
 // NewFake returns a fake that accepts only the key in c (none, if c has no
 // USERAPI_KEY: then every request is 401).
@@ -61,99 +44,51 @@ func (Provider) NewFake(c providers.Credentials) providers.Fake { return NewFake
 // NewFake is Provider.NewFake with the concrete type, for tests that use
 // SetUser and User.
 func NewFake(c providers.Credentials) *Fake {
-	return &Fake{
-		key:        c[KeyEnv].Reveal(),
-		users:      make(map[string]map[string]any),
-		emailOwner: make(map[string]string),
-	}
+	f := &Fake{key: c[KeyEnv].Reveal(), users: fakeapi.NewAccounts("email")}
+	f.Server = fakeapi.New(fakeapi.Spec{
+		Method:     http.MethodPut,
+		Path:       PathPrefix + "{user_id}",
+		Authorize:  f.checkKey, // the key is in the query, beside the path
+		MediaTypes: []string{"application/json"},
+		MaxBody:    MaxBody,
+		Refuse:     refuse,
+		Handle:     f.handle,
+	})
+	return f
 }
 
-// SetUser creates or overwrites a user's e-mail address, so tests can
-// provoke the uniqueness rule.
-func (f *Fake) SetUser(id, email string) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.setEmail(id, f.user(id), email)
-}
-
-// User returns a copy of a user's stored fields, as the fake applied them.
-func (f *Fake) User(id string) (map[string]any, bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	u, ok := f.users[id]
-	if !ok {
-		return nil, false
-	}
-	return maps.Clone(u), true
-}
-
-// Applied lists every request that was applied, in the order they were
-// applied.
-func (f *Fake) Applied() []providers.Applied {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.applied)
-}
-
-// WriteError answers r with the API's error shape, {"detail": msg}; the
-// sandbox uses it for the faults it injects.
-func (f *Fake) WriteError(w http.ResponseWriter, _ *http.Request, status int, msg string) {
-	writeDetail(w, status, msg)
-}
-
-// ServeHTTP checks a request in the order the real server's layers would:
-// routing, the key, then the body.
-func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// The escaped path, so an id holding an escaped "/" is still one
-	// segment here, and is then refused by the user_id rule.
-	rawID, ok := strings.CutPrefix(r.URL.EscapedPath(), PathPrefix)
-	if !ok || rawID == "" || strings.Contains(rawID, "/") {
-		writeDetail(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	if r.Method != http.MethodPut {
-		w.Header().Set("Allow", http.MethodPut)
-		writeDetail(w, http.StatusMethodNotAllowed, "Method Not Allowed")
-		return
-	}
-	if msg := f.checkKey(r.URL.Query().Get(KeyParam)); msg != "" {
+func refuse(w http.ResponseWriter, _ *http.Request, why fakeapi.Refusal) {
+	switch why.Kind {
+	case fakeapi.NotFound:
+		writeDetail(w, why.Status, "Not Found")
+	case fakeapi.MethodNotAllowed:
+		writeDetail(w, why.Status, "Method Not Allowed")
+	case fakeapi.Unauthorized:
 		w.Header().Set("WWW-Authenticate", "APIKey")
-		writeDetail(w, http.StatusUnauthorized, msg)
-		return
+		writeDetail(w, why.Status, why.Detail)
+	case fakeapi.UnsupportedMediaType:
+		writeDetail(w, why.Status, "Content-Type must be application/json")
+	case fakeapi.TooLarge:
+		writeDetail(w, why.Status, "Request body larger than "+why.Detail+" bytes")
+	case fakeapi.Malformed:
+		writeProblems(w, []problem{bodyProblem("", "JSON decode error: "+why.Detail, "json_invalid")})
+	case fakeapi.NotObject:
+		writeProblems(w, []problem{bodyProblem("", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type")})
+	default:
+		writeDetail(w, why.Status, why.Detail)
 	}
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		writeDetail(w, http.StatusUnsupportedMediaType, "Content-Type must be application/json")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			writeDetail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("Request body larger than %d bytes", MaxBody))
-			return
-		}
-		writeDetail(w, http.StatusBadRequest, "The request body could not be read")
-		return
-	}
-	id, fields, problems := parse(rawID, body)
-	if len(problems) > 0 {
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"detail": problems})
-		return
-	}
-	status, answer := f.update(id, fields, body)
-	writeJSON(w, status, answer)
 }
 
-// checkKey returns why the key is refused, or "". The message never repeats
+// checkKey refuses a request without the key. The message never repeats
 // what the client sent.
-func (f *Fake) checkKey(key string) string {
-	switch {
+func (f *Fake) checkKey(r *http.Request) (int, string) {
+	switch key := r.URL.Query().Get(KeyParam); {
 	case key == "":
-		return "Not authenticated"
+		return http.StatusUnauthorized, "Not authenticated"
 	case f.key == "" || subtle.ConstantTimeCompare([]byte(key), []byte(f.key)) != 1:
-		return "Invalid API key"
+		return http.StatusUnauthorized, "Invalid API key"
 	}
-	return ""
+	return 0, ""
 }
 
 // problem is one entry of FastAPI's 422 validation list.
@@ -171,155 +106,83 @@ func bodyProblem(field, msg, typ string) problem {
 	return problem{Loc: loc, Msg: msg, Type: typ}
 }
 
-// parse checks the path's user id and the body, returning every problem at
-// once as FastAPI does. fields holds the body's values converted to the
-// table's Go types.
-func parse(rawID string, body []byte) (id string, fields map[string]any, problems []problem) {
+// fastAPI words the engine's problems as FastAPI (pydantic) does.
+func fastAPI(p fakeapi.Problem) problem {
+	switch p.Kind {
+	case fakeapi.Unknown:
+		return bodyProblem(p.Path, "Extra inputs are not permitted", "extra_forbidden")
+	case fakeapi.WrongType:
+		if p.Field.Type == providers.Bool {
+			return bodyProblem(p.Path, "Input should be a valid boolean", "bool_type")
+		}
+		return bodyProblem(p.Path, "Input should be a valid string", "string_type")
+	}
+	return bodyProblem(p.Path, p.Msg, "value_error")
+}
+
+// handle checks the path's user id and the body, every problem at once as
+// FastAPI does, then applies the update.
+func (f *Fake) handle(w http.ResponseWriter, c *fakeapi.Call) {
+	var problems []problem
 	keyField, _ := table.Lookup(KeyField)
-	id, err := url.PathUnescape(rawID)
+	id, err := url.PathUnescape(c.Param)
 	if err != nil {
 		// Go's server refuses a malformed escape before a handler sees it.
 		problems = append(problems, problem{Loc: []string{"path", KeyField}, Msg: "must be a valid percent-encoded path segment", Type: "value_error"})
 	} else if err := keyField.Check(id); err != nil {
 		problems = append(problems, problem{Loc: []string{"path", KeyField}, Msg: err.Error(), Type: "value_error"})
 	}
-
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber() // so a number is never mistaken for anything but a number
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return id, nil, append(problems, bodyProblem("", "JSON decode error: "+err.Error(), "json_invalid"))
+	if _, inBody := c.Object[KeyField]; inBody {
+		problems = append(problems, bodyProblem(KeyField, "user_id belongs in the path, not the body", "extra_forbidden"))
+		delete(c.Object, KeyField)
 	}
-	if _, err := dec.Token(); err != io.EOF {
-		return id, nil, append(problems, bodyProblem("", "JSON decode error: data after the object", "json_invalid"))
+	fields, found := fakeapi.Check(table, c.Object, fakeapi.CheckOptions{
+		Required: func(fd *providers.Field) bool { return fd.Required && fd.Path != KeyField },
+	})
+	for _, p := range found {
+		problems = append(problems, fastAPI(p))
 	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		return id, nil, append(problems, bodyProblem("", "Input should be a valid dictionary or object to extract fields from", "model_attributes_type"))
-	}
-
-	for _, k := range slices.Sorted(maps.Keys(obj)) {
-		switch f, known := table.Lookup(k); {
-		case k == KeyField:
-			problems = append(problems, bodyProblem(k, "user_id belongs in the path, not the body", "extra_forbidden"))
-		case !known || f.Path != k:
-			problems = append(problems, bodyProblem(k, "Extra inputs are not permitted", "extra_forbidden"))
-		}
-	}
-	fields = make(map[string]any, len(obj))
-	for _, fd := range table.Fields() {
-		raw, ok := obj[fd.Path]
-		if !ok || fd.Path == KeyField {
-			continue
-		}
-		val, typeErr := convert(&fd, raw)
-		if typeErr != nil {
-			problems = append(problems, *typeErr)
-			continue
-		}
-		if err := fd.Check(val); err != nil {
-			problems = append(problems, bodyProblem(fd.Path, err.Error(), "value_error"))
-			continue
-		}
-		fields[fd.Path] = val
-	}
-	return id, fields, problems
-}
-
-// convert turns a JSON-decoded value into the Go type the table's rules
-// expect for the field, refusing a JSON value of another type, null
-// included: the client never sends null, and the document shows none.
-// Types are strict, as the client's are: "true" is not a boolean.
-func convert(fd *providers.Field, raw any) (any, *problem) {
-	switch fd.Type {
-	case providers.String, providers.DateTime:
-		if s, ok := raw.(string); ok {
-			return s, nil
-		}
-		p := bodyProblem(fd.Path, "Input should be a valid string", "string_type")
-		return nil, &p
-	case providers.Bool:
-		if b, ok := raw.(bool); ok {
-			return b, nil
-		}
-		p := bodyProblem(fd.Path, "Input should be a valid boolean", "bool_type")
-		return nil, &p
-	}
-	// The API has no field of another type; a new one must be taught here.
-	p := bodyProblem(fd.Path, "cannot hold a "+fd.Type.String()+" here", "type_error")
-	return nil, &p
-}
-
-// update applies a checked body under the lock, so two requests cannot both
-// claim one e-mail address. It returns the answer, to be written once the
-// lock is released.
-func (f *Fake) update(id string, fields map[string]any, body []byte) (int, any) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if email, ok := fields["email"].(string); ok {
-		// Compared without regard to case: an address's domain is, and
-		// users sign in with it.
-		if owner := f.emailOwner[strings.ToLower(email)]; owner != "" && owner != id {
-			return http.StatusConflict, map[string]string{
-				"detail": "email " + email + " is already used by another user",
-			}
-		}
-	}
-	u := f.user(id)
-	for k, v := range fields {
-		if k == "email" {
-			f.setEmail(id, u, v.(string))
-			continue
-		}
-		u[k] = v
-	}
-	f.applied = append(f.applied, providers.Applied{Key: id, Body: slices.Clone(body)})
-
-	data := make(map[string]any, len(u)+3)
-	maps.Copy(data, u)
-	data["id"] = id
-	data["follower_count"] = 0
-	data["following_count"] = 0
-	return http.StatusOK, map[string]any{
-		"message": "Data updated successfully",
-		"meta":    map[string]any{},
-		"data":    data,
-	}
-}
-
-// user returns the stored user, creating it. Call with f.mu held.
-func (f *Fake) user(id string) map[string]any {
-	u, ok := f.users[id]
-	if !ok {
-		u = make(map[string]any)
-		f.users[id] = u
-	}
-	return u
-}
-
-// setEmail keeps the uniqueness index in step with the users. Call with
-// f.mu held.
-func (f *Fake) setEmail(id string, u map[string]any, email string) {
-	if old, ok := u["email"].(string); ok && f.emailOwner[strings.ToLower(old)] == id {
-		delete(f.emailOwner, strings.ToLower(old))
-	}
-	u["email"] = email
-	f.emailOwner[strings.ToLower(email)] = id
-}
-
-func writeDetail(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"detail": msg})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := providers.MarshalJSON(v)
-	if err != nil {
-		// Only strings, booleans and maps of them are written; this cannot
-		// happen.
-		http.Error(w, `{"detail":"Internal Server Error"}`, http.StatusInternalServerError)
+	if len(problems) > 0 {
+		writeProblems(w, problems)
 		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	status, answer := f.update(c, id, fields)
+	fakeapi.WriteJSON(w, status, "application/json", answer)
+}
+
+// update applies a checked body as one change of the user, so two
+// requests cannot both claim one e-mail address.
+func (f *Fake) update(c *fakeapi.Call, id string, fields map[string]any) (status int, answer any) {
+	_ = f.users.Update(id, func(u *fakeapi.Account) error {
+		if email, ok := fields["email"].(string); ok && u.Taken("email", email) {
+			status, answer = http.StatusConflict, map[string]string{"detail": "email " + email + " is already used by another user"}
+			return fakeapi.ErrUnchanged
+		}
+		for k, v := range fields {
+			u.Set(k, v)
+		}
+		c.Record(id)
+		data := u.Fields()
+		data["id"] = id
+		data["follower_count"] = 0
+		data["following_count"] = 0
+		status, answer = http.StatusOK, map[string]any{"message": "Data updated successfully", "meta": map[string]any{}, "data": data}
+		return nil
+	})
+	return status, answer
+}
+
+// SetUser creates or overwrites a user's e-mail address, so tests can
+// provoke the uniqueness rule.
+func (f *Fake) SetUser(id, email string) { f.users.Seed(id, map[string]any{"email": email}) }
+
+// User returns a copy of a user's stored fields, as the fake applied them.
+func (f *Fake) User(id string) (map[string]any, bool) { return f.users.Get(id) }
+
+func writeDetail(w http.ResponseWriter, status int, msg string) {
+	fakeapi.WriteJSON(w, status, "application/json", map[string]string{"detail": msg})
+}
+
+func writeProblems(w http.ResponseWriter, problems []problem) {
+	fakeapi.WriteJSON(w, http.StatusUnprocessableEntity, "application/json", map[string]any{"detail": problems})
 }

@@ -8,11 +8,14 @@
 // user_id names the user in the path and never travels in the body; that the
 // key travels only in the api_key query parameter, which the shared Exchange
 // scrubs from every error; that an answer counts as ok only when it is a 2xx
-// with the document's JSON; and that its Fake enforces the same document,
-// including that no two users share an e-mail address.
+// whose data holds the updated user, as the document's answer does; and that
+// its Fake enforces the same document, including that no two users share an
+// e-mail address.
 //
-// The document names no production host, only https://api.example.com: that
-// is BaseURL, and a mapping's base_url names the real one.
+// The document names no production host, only the placeholder
+// https://api.example.com (ExampleURL): the provider has no default base URL,
+// so a run must be told the real one (a mapping's base_url or --base-url)
+// and can never send a real key to the placeholder.
 package userapi
 
 import (
@@ -21,7 +24,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/acctimport/acctimport/providers"
 )
@@ -35,8 +37,9 @@ const (
 	KeyParam = "api_key"
 	// PathPrefix is the endpoint's path up to the user id.
 	PathPrefix = "/api/v1/user/"
-	// BaseURL is the document's example host; it names no production host.
-	BaseURL = "https://api.example.com"
+	// ExampleURL is the document's placeholder host. It is not a default:
+	// the provider has none (Info().BaseURL is "").
+	ExampleURL = "https://api.example.com"
 	// KeyField is the field that fills the path and identifies a user.
 	KeyField = "user_id"
 )
@@ -52,8 +55,7 @@ func (Provider) Info() providers.Info {
 	return providers.Info{
 		Name:     "userapi",
 		Title:    "User profile API: update a user (the document names no host: set base_url to yours)",
-		Document: "003_4d1bd60a8eb28d71.txt",
-		BaseURL:  BaseURL,
+		Document: `the API's reference page "Update the User Profile" (its curl example's host, ` + ExampleURL + `, is a placeholder)`,
 		Method:   http.MethodPut,
 		Path:     PathPrefix + "{user_id}",
 		Credentials: []providers.Credential{{
@@ -87,14 +89,6 @@ type Options = providers.NoOptions
 // NewOptions returns the empty options.
 func (Provider) NewOptions() providers.Options { return &Options{} }
 
-func checkOptions(opts providers.Options) error {
-	switch opts.(type) {
-	case nil, *Options:
-		return nil
-	}
-	return fmt.Errorf("userapi: options of type %T, want *userapi.Options", opts)
-}
-
 // Encode makes the PUT request for one payload: user_id goes into the path,
 // every other field into the JSON body. The payload is copied, never changed.
 //
@@ -103,7 +97,7 @@ func checkOptions(opts providers.Options) error {
 // /api/v1/user/a%20b. Escaping here as well would send a%2520b. The table's
 // rule has already refused what escaping cannot make one segment ("/", "..").
 func (Provider) Encode(payload map[string]any, opts providers.Options) (*providers.Request, error) {
-	if err := checkOptions(opts); err != nil {
+	if _, err := providers.OptionsAs[*Options]("userapi", opts); err != nil {
 		return nil, err
 	}
 	raw, ok := payload[KeyField]
@@ -150,9 +144,10 @@ func (Provider) Authorize(r *http.Request, c providers.Credentials) {
 
 // Read decides a row's outcome. A 2xx is ok only when it is the document's
 // answer, {"message": "Data updated successfully", "meta": {}, "data":
-// {...}}: a 2xx that is not that JSON object (a proxy's page, an empty body)
-// is failed, because nothing says the update happened, and a PUT is safe to
-// send again.
+// {...}}, with the updated user in data. A 2xx without it is failed: a
+// bare message ({"message": "User not found"}) says what went wrong, and
+// anything else (a proxy's page, an empty body) says nothing; either way
+// nothing says the update happened, and a PUT is safe to send again.
 func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options) providers.Answer {
 	if status < 200 || status > 299 {
 		return providers.Answer{Outcome: providers.Failed, Message: errorMessage(body)}
@@ -161,28 +156,24 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 	if err := json.Unmarshal(body, &a); err != nil || a == nil {
 		return providers.Answer{Outcome: providers.Failed, Message: unconfirmed(status, body)}
 	}
-	var msg string
 	var data map[string]any
-	okMsg := json.Unmarshal(a["message"], &msg) == nil && msg != ""
-	okData := json.Unmarshal(a["data"], &data) == nil && data != nil
-	if _, hasDetail := a["detail"]; hasDetail || (!okMsg && !okData) {
-		// Valid JSON, but an error in a 2xx ({"detail": ...}) or not the
-		// documented answer at all ({}).
-		return providers.Answer{Outcome: providers.Failed, Message: unconfirmed(status, body)}
+	if _, hasDetail := a["detail"]; !hasDetail && json.Unmarshal(a["data"], &data) == nil && len(data) > 0 {
+		return providers.Answer{Outcome: providers.OK}
 	}
-	return providers.Answer{Outcome: providers.OK}
+	var msg string
+	if json.Unmarshal(a["message"], &msg) == nil && strings.TrimSpace(msg) != "" {
+		return providers.Answer{Outcome: providers.Failed, Message: fmt.Sprintf("HTTP %d without the updated user (data), so the update is not confirmed: %s", status, strings.TrimSpace(msg))}
+	}
+	return providers.Answer{Outcome: providers.Failed, Message: unconfirmed(status, body)}
 }
 
 func unconfirmed(status int, body []byte) string {
-	msg := fmt.Sprintf("HTTP %d but the answer is not the API's JSON, so the update is not confirmed", status)
+	msg := fmt.Sprintf("HTTP %d but the answer is not the API's JSON with the updated user, so the update is not confirmed", status)
 	if m := errorMessage(body); m != "" {
-		msg += ": " + clip(m, 120)
+		msg += ": " + m
 	}
 	return msg
 }
-
-// maxMessage bounds a message taken from an answer.
-const maxMessage = 500
 
 // errorMessage reads an error answer. The document shows no error shape;
 // the API's family answers as FastAPI does, so this reads FastAPI's two
@@ -198,11 +189,11 @@ func errorMessage(body []byte) string {
 		switch d := e.Detail.(type) {
 		case string:
 			if s := strings.TrimSpace(d); s != "" {
-				return clip(s, maxMessage)
+				return s
 			}
 		case []any:
 			if s := validationList(d); s != "" {
-				return clip(s, maxMessage)
+				return s
 			}
 		}
 	}
@@ -257,16 +248,4 @@ func location(v any) string {
 		}
 	}
 	return b.String()
-}
-
-// clip shortens s to at most n bytes, on a character boundary.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

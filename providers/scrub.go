@@ -1,0 +1,213 @@
+package providers
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/url"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxMessage is the longest message, in characters, that the exchange hands
+// on from a server: enough for any reason a server gives, short enough for a
+// report's cell. It clips after scrubbing, so a cut never keeps part of a
+// secret.
+const MaxMessage = 500
+
+// maxAccount bounds the account a server says it changed (Answer.Account).
+const maxAccount = 120
+
+// scrubber replaces secrets in text from a server: the run's credentials and
+// the row's own secrets, in every form a server can echo them in. It is
+// built on first use: most answers carry no text to scrub, and building it
+// costs more than the rest of reading an answer.
+type scrubber struct {
+	creds    Credentials
+	extra    []string
+	built    bool
+	forms    []string // longest first, so a secret holding another is replaced whole
+	replacer *strings.Replacer
+}
+
+// newScrubber knows creds and a row's extra secrets.
+func newScrubber(creds Credentials, extra []string) *scrubber {
+	return &scrubber{creds: creds, extra: extra}
+}
+
+func (s *scrubber) build() {
+	if s.built {
+		return
+	}
+	s.built = true
+	vals := make([]string, 0, len(s.creds)+len(s.extra))
+	for _, sec := range s.creds {
+		vals = append(vals, sec.v)
+	}
+	vals = append(vals, s.extra...)
+	seen := make(map[string]bool)
+	for _, v := range vals {
+		for _, f := range secretForms(v) {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				s.forms = append(s.forms, f)
+			}
+		}
+	}
+	slices.SortFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
+	if len(s.forms) > 0 {
+		pairs := make([]string, 0, 2*len(s.forms))
+		for _, f := range s.forms {
+			pairs = append(pairs, f, Redacted)
+		}
+		s.replacer = strings.NewReplacer(pairs...)
+	}
+}
+
+// secretForms are the ways a server's answer can carry v: as it is, escaped
+// for a URL's query or path, escaped in JSON (with and without HTML escaping,
+// and with PHP's escaped slashes), escaped in XML or HTML, and with its white
+// space folded, as an error body's text is.
+func secretForms(v string) []string {
+	if v == "" {
+		return nil
+	}
+	forms := []string{v, url.QueryEscape(v), url.PathEscape(v), html.EscapeString(v), strings.Join(strings.Fields(v), " ")}
+	for _, escapeHTML := range []bool{true, false} {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(escapeHTML)
+		if enc.Encode(v) == nil {
+			q := strings.TrimSuffix(b.String(), "\n")
+			q = q[1 : len(q)-1]
+			forms = append(forms, q, strings.ReplaceAll(q, "/", `\/`))
+		}
+	}
+	return forms
+}
+
+// scrub replaces every secret in s.
+func (s *scrubber) scrub(text string) string {
+	if text == "" {
+		return text
+	}
+	s.build()
+	if s.replacer == nil {
+		return text
+	}
+	return s.replacer.Replace(text)
+}
+
+// minPartial is the shortest piece of a secret that counts as revealing it.
+const minPartial = 4
+
+// trimPartialTail removes from the end of a body that was cut at MaxAnswer
+// the start of a secret the cut went through: scrubbing cannot recognise a
+// secret that is not whole.
+func (s *scrubber) trimPartialTail(body []byte) []byte {
+	s.build()
+	for _, f := range s.forms {
+		for k := min(len(f)-1, len(body)); k >= minPartial; k-- {
+			if bytes.HasSuffix(body, []byte(f[:k])) {
+				body = body[:len(body)-k]
+				break
+			}
+		}
+	}
+	return body
+}
+
+// message turns a server's text into one a report or a terminal can show:
+// secrets scrubbed first, then control characters and invalid UTF-8
+// replaced, white space folded, and only then clipped to max characters, so
+// that no cut keeps part of a secret.
+func (s *scrubber) message(text string, max int) string {
+	if text == "" {
+		return ""
+	}
+	return clip(cleanText(s.scrub(text)), max)
+}
+
+// cleanText makes server text safe to print: invalid UTF-8 becomes U+FFFD,
+// control characters (an ESC that would start a terminal sequence, a BEL, a
+// NUL, C1 controls) and the bidirectional overrides that can make a line
+// read other than it is are written as visible escapes (\x1b, \u202e), and
+// line breaks and tabs become spaces, runs of white space one space.
+func cleanText(s string) string {
+	if isClean(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, w := 0, 0; i < len(s); i += w {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w = size
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b.WriteRune(utf8.RuneError)
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case r >= 0x80 && r <= 0x9f, isBidiControl(r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+// isClean reports text that cleanText would leave as it is.
+func isClean(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	prev := rune(0)
+	for _, r := range s {
+		switch {
+		case r == ' ':
+			if prev == ' ' {
+				return false
+			}
+		case r < 0x21 || r == 0x7f:
+			return false
+		case r >= 0x80 && (r == utf8.RuneError || r <= 0x9f || unicode.IsSpace(r) || isBidiControl(r)):
+			return false
+		}
+		prev = r
+	}
+	return true
+}
+
+// isBidiControl reports the explicit directional formatting characters of
+// Unicode's bidirectional algorithm (embeddings, overrides, isolates, marks).
+func isBidiControl(r rune) bool {
+	return r == 0x200e || r == 0x200f || r == 0x061c || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
+}
+
+// clip shortens s to at most max characters, marking the cut, and never
+// cuts a Redacted in two.
+func clip(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	cut, n := 0, 0
+	for i := range s {
+		if n == max {
+			cut = i
+			break
+		}
+		n++
+	}
+	if j := strings.LastIndex(s[:cut], "["); j >= 0 && strings.HasPrefix(Redacted, s[j:cut]) && strings.HasPrefix(s[j:], Redacted) {
+		cut = j
+	}
+	return strings.TrimRight(s[:cut], " ") + "…"
+}
