@@ -149,3 +149,46 @@ func TestVersion(t *testing.T) {
 		t.Errorf("exit %d: %q", code, h.stdout.String())
 	}
 }
+
+// TestTwoKeysOnOneAccountStop: FinerWorks applies an account key its app
+// key may not use to the app key's own account and says success; two keys
+// answered with one account stop the run (exit 3) and say what happened.
+func TestTwoKeysOnOneAccountStop(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "keys.csv")
+	m := filepath.Join(dir, "fw.yaml")
+	rows := "Account Key,Company\nFW-1,One\nforeign-1001,Two\nFW-3,Three\nforeign-1002,Four\nFW-5,Five\nFW-6,Six\n"
+	if err := os.WriteFile(in, []byte(rows), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m, []byte("provider: finerworks\nfields:\n  account_key: Account Key\n  business_info.company_name: Company\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t)
+	code := h.run("run", "--sandbox", "--no-progress", "--concurrency", "1", "-m", m, "-i", in, "-o", filepath.Join(dir, "out.csv"))
+	out := h.stdout.String() + h.stderr.String()
+	if code != ExitStopped || !strings.Contains(out, `"foreign-1001" (row 3)`) || !strings.Contains(out, `"foreign-1002" (row 5)`) {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	_, report := readReport(t, filepath.Join(dir, "out.csv"))
+	if st := report["5"][1]; st != "failed" {
+		t.Errorf("the row that landed on the other key's account is %s", st)
+	}
+	for _, r := range []string{"6", "7"} {
+		if st := report[r][1]; st == "ok" {
+			t.Errorf("row %s was sent after the stop", r)
+		}
+	}
+}
+
+// TestUserapiNeedsABaseURL: userapi's document names no real host, so a
+// run without base_url is refused before anything is sent, and says where
+// to put it.
+func TestUserapiNeedsABaseURL(t *testing.T) {
+	h := newHarness(t)
+	h.env["USERAPI_KEY"] = "in-e2e-key"
+	code := h.run("run", "--no-progress", "-m", "../samples/userapi.yaml", "-i", copySample(t, "userapi.csv"))
+	if code != ExitUsage || !strings.Contains(h.stderr.String(), "set base_url in ../samples/userapi.yaml (or pass --base-url)") {
+		t.Errorf("exit %d: %s", code, h.stderr.String())
+	}
+}

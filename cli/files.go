@@ -2,7 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -76,17 +75,6 @@ func displayURL(u *url.URL) string {
 	c := *u
 	c.User, c.RawQuery, c.Fragment, c.RawFragment = nil, "", "", ""
 	return strings.TrimSuffix(c.String(), "/")
-}
-
-// newClient is the HTTP client of a run: an idle pool as large as the
-// concurrency, so every request in flight can reuse a kept-alive
-// connection, and redirects never followed: credentials and bodies go to
-// the base URL's host only (the exchange fails a row that is redirected).
-func newClient(concurrency int) *http.Client {
-	return &http.Client{
-		Transport:     newTransport(concurrency),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
 }
 
 // resumeCommand is the command line that goes on with an interrupted or

@@ -241,7 +241,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 		ex = &providers.Exchange{
 			Provider: prov,
-			Client:   newClient(f.concurrency),
+			Client:   providers.NewHTTPClient(f.concurrency),
 			BaseURL:  u,
 			Creds:    creds,
 			Options:  m.Options,
@@ -445,15 +445,6 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// newTransport sizes the idle pool to the concurrency, so every request in
-// flight can reuse a kept-alive connection.
-func newTransport(concurrency int) *http.Transport {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = max(100, concurrency)
-	t.MaxIdleConnsPerHost = max(2, concurrency)
-	return t
 }
 
 // startSandbox serves a provider's fake on a loopback port.

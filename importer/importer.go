@@ -46,15 +46,7 @@ type Options struct {
 	// Ctrl-C): their rows are reported failed with an unknown outcome, and
 	// the journal does not count them as done, so --resume sends them again.
 	Abandon <-chan struct{}
-	// MaxRetryAfter is the longest Retry-After a run waits; a server that
-	// asks for more fails the row with its wait in the message. 0 means
-	// DefaultMaxRetryAfter.
-	MaxRetryAfter time.Duration
 }
-
-// DefaultMaxRetryAfter is the longest a row waits for a server that asks it
-// to come back later: past it, the run would stall rather than progress.
-const DefaultMaxRetryAfter = 5 * time.Minute
 
 // Pacer paces a run's attempts: every attempt, retries included, starts
 // with Acquire and ends with Release, which says how the attempt went.
@@ -141,9 +133,6 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	}
 	if r.opts.Backoff == nil {
 		r.opts.Backoff = ExponentialBackoff(500*time.Millisecond, 30*time.Second)
-	}
-	if r.opts.MaxRetryAfter <= 0 {
-		r.opts.MaxRetryAfter = DefaultMaxRetryAfter
 	}
 	if r.opts.Pacer == nil && r.opts.Limiter != nil {
 		r.opts.Pacer = limiterPacer{r.opts.Limiter}
@@ -537,8 +526,8 @@ func (r *run) send(ctx context.Context, t task) {
 			}
 			it.row.HTTPStatus = res.HTTPStatus
 			msg := res.Message
-			if res.Account != "" && status != reports.StatusFailed {
-				if clash := r.accounts.land(res.Account, it.row.Key, it.line); clash != "" {
+			if res.AccountID != "" && status != reports.StatusFailed {
+				if clash := r.accounts.land(res.AccountID, res.Account, it.row.Key, it.line); clash != "" {
 					r.stop(&StopError{Reason: clash})
 					r.record(it, reports.StatusFailed, withNote(withNote(msg, "applied to account "+res.Account+", which another account key was also applied to: "+clash), note))
 					return
@@ -561,11 +550,9 @@ func (r *run) send(ctx context.Context, t task) {
 			r.record(it, reports.StatusFailed, withNote(err.Error(), note))
 			return
 		}
+		// A Retry-After past providers.MaxRetryAfter is not retryable: the
+		// row fails with the server's wait in its message.
 		retry, after := providers.Retryable(err)
-		if retry && after > r.opts.MaxRetryAfter {
-			r.record(it, reports.StatusFailed, withNote(fmt.Sprintf("%v; the server asks to wait %s, longer than acctimport waits (%s): not retried; send it again later with --resume", err, roundWait(after), r.opts.MaxRetryAfter), note))
-			return
-		}
 		if !retry || attempt > r.opts.Retries {
 			msg := err.Error()
 			if retry {
@@ -600,15 +587,6 @@ func (r *run) released(res providers.Result, err error, latency time.Duration) {
 		a.Status, a.Header = ae.Status, ae.Header
 	}
 	r.opts.Pacer.Release(a)
-}
-
-// roundWait shows a server's wait the way a person reads it: "87600h0m0s"
-// for ten years is exact, but "3650 days" is what they will understand.
-func roundWait(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%d days", d/(24*time.Hour))
-	}
-	return d.Round(time.Second).String()
 }
 
 // withNote appends a note to a message: "msg (note)", or just the note.
@@ -724,17 +702,18 @@ type landing struct {
 	rows int
 }
 
-// land records that the row at line with key was applied to account, and
-// returns why the run must stop when another key landed there before.
-func (a *accountLog) land(account, key string, line int) string {
+// land records that the row at line with key was applied to the account
+// id (shown as account), and returns why the run must stop when another key
+// landed there before.
+func (a *accountLog) land(id, account, key string, line int) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.seen == nil {
 		a.seen = make(map[string]*landing)
 	}
-	l := a.seen[account]
+	l := a.seen[id]
 	if l == nil {
-		a.seen[account] = &landing{key: key, line: line, rows: 1}
+		a.seen[id] = &landing{key: key, line: line, rows: 1}
 		return ""
 	}
 	l.rows++

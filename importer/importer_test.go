@@ -54,9 +54,10 @@ func (stubProvider) Read(status int, h http.Header, body []byte, _ providers.Opt
 		return providers.Answer{Outcome: providers.Partial, Message: "some fields not updated"}
 	}
 	return providers.Answer{
-		Message: providers.ErrorMessage(body),
-		Account: h.Get("X-Account"),
-		Fatal:   status == http.StatusNotFound && strings.Contains(string(body), "method not found"),
+		Message:   providers.ErrorMessage(body),
+		Account:   h.Get("X-Account"),
+		AccountID: strings.Fields(h.Get("X-Account") + " ")[0],
+		Fatal:     status == http.StatusNotFound && strings.Contains(string(body), "method not found"),
 	}
 }
 func (stubProvider) NewFake(providers.Credentials) providers.Fake { return nil }
@@ -737,7 +738,7 @@ func TestRunRetryAfterTooLongFailsTheRow(t *testing.T) {
 			t.Fatalf("Retry-After %s stalled the run", after)
 		}
 		r := out.rows[0]
-		if r.Status != reports.StatusFailed || r.Attempts != 1 || !strings.Contains(r.Message, "asks to wait") {
+		if r.Status != reports.StatusFailed || r.Attempts != 1 || !strings.Contains(r.Message, "asks to wait 36") || !strings.Contains(r.Message, "days") {
 			t.Errorf("Retry-After %s: %s after %d attempts: %q", after, r.Status, r.Attempts, r.Message)
 		}
 	}
