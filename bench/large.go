@@ -256,4 +256,3 @@ func writeZipBomb(path string, size int64) error {
 		return o.Close()
 	})
 }
-
