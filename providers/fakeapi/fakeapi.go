@@ -103,10 +103,21 @@ type Call struct {
 // change is applied (under the fake's lock), so the log's order is the
 // order of the changes.
 func (c *Call) Record(key string) {
-	c.server.mu.Lock()
-	defer c.server.mu.Unlock()
-	c.server.applied = append(c.server.applied, providers.Applied{Key: key, Body: slices.Clone(c.Body)})
+	s := c.server
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var body []byte
+	if s.kept+len(c.Body) <= maxKept {
+		body = slices.Clone(c.Body)
+		s.kept += len(body)
+	}
+	s.applied = append(s.applied, providers.Applied{Key: key, Body: body})
 }
+
+// maxKept bounds the bodies the applied log keeps, so that a sandbox serving
+// the rehearsal of a whole migration (or of rows with images) does not hold
+// it all in memory: past it, entries keep their key and a nil Body.
+var maxKept = 64 << 20
 
 // Fault is an answer given before a request is looked at, or a delay before
 // it is: a gateway's 429 or 503, or a slow server.
@@ -131,6 +142,7 @@ type Server struct {
 	queued  []Fault
 	hook    func(*http.Request) (Fault, bool)
 	applied []providers.Applied
+	kept    int // bytes of bodies in applied
 }
 
 var _ providers.ErrorWriter = (*Server)(nil)
@@ -171,7 +183,7 @@ func (s *Server) SetFault(hook func(r *http.Request) (Fault, bool)) {
 }
 
 // Applied lists every request that was applied, in the order it was; the
-// bodies are copies.
+// bodies are copies (nil once 64 MiB of them are kept).
 func (s *Server) Applied() []providers.Applied {
 	s.mu.Lock()
 	defer s.mu.Unlock()

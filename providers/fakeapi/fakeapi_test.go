@@ -262,6 +262,22 @@ func TestServerChecksInOrder(t *testing.T) {
 	}
 }
 
+// TestAppliedLogIsBounded: past its budget the log keeps keys, not bodies,
+// so a long sandbox rehearsal does not hold every request in memory.
+func TestAppliedLogIsBounded(t *testing.T) {
+	defer func(old int) { maxKept = old }(maxKept)
+	maxKept = 10
+	handled := 0
+	s := New(spec(&handled))
+	for _, key := range []string{"a", "b", "c"} {
+		(&Call{Body: []byte("123456"), server: s}).Record(key)
+	}
+	got := s.Applied()
+	if len(got) != 3 || string(got[0].Body) != "123456" || got[1].Body != nil || got[2].Key != "c" {
+		t.Errorf("applied %q", got)
+	}
+}
+
 func TestNewRefusesAnIncompleteSpec(t *testing.T) {
 	defer func() {
 		if recover() == nil {
