@@ -183,7 +183,7 @@ func TestRunSendsEachValidRowOnceInOrder(t *testing.T) {
 	if got, want := statuses(out.rows), "2:ok 3:ok 4:invalid 5:ok 6:ok 7:ok"; got != want {
 		t.Errorf("report %q, want %q (input order)", got, want)
 	}
-	if msg := out.rows[2].Message; msg != "ID: id must match ^[a-z0-9]+$" {
+	if msg := out.rows[2].Message; msg != `ID (id): "BAD!" is not accepted; stub takes values matching ^[a-z0-9]+$.` {
 		t.Errorf("invalid message %q", msg)
 	}
 	if len(out.rows[2].Issues) != 1 || out.rows[2].Issues[0].Column != 0 {
