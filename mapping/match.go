@@ -34,9 +34,9 @@ type lexeme struct {
 	qual    string // for kQual, and for kWeak when another concept is named
 }
 
-func concept(c string) lexeme      { return lexeme{kind: kConcept, concept: c} }
-func weak(c, q string) lexeme      { return lexeme{kind: kWeak, concept: c, qual: q} }
-func qualifier(q string) lexeme    { return lexeme{kind: kQual, qual: q} }
+func concept(c string) lexeme   { return lexeme{kind: kConcept, concept: c} }
+func weak(c, q string) lexeme   { return lexeme{kind: kWeak, concept: c, qual: q} }
+func qualifier(q string) lexeme { return lexeme{kind: kQual, qual: q} }
 func phrases(l lexeme, ws ...string) map[string]lexeme {
 	m := make(map[string]lexeme, len(ws))
 	for _, w := range ws {

@@ -29,7 +29,7 @@ var table = providers.NewTable(
 		Path: "id", Type: providers.String, Required: true,
 		Description: "Id of the account to update.",
 		Rules: []providers.Rule{providers.Length(0, 24), providers.Explained(providers.MatchShown(idPattern, `/^[a-f\d]{24}$/i`),
-			"Payway's account id: 24 hexadecimal digits (0-9, a-f), such as 50f3ac249f6aef294d000007")},
+			"an account id of 24 hexadecimal digits (0-9, a-f), such as 50f3ac249f6aef294d000007")},
 	},
 	providers.Field{
 		Path: "email", Type: providers.String,
