@@ -2,6 +2,7 @@ package cli
 
 import (
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +44,7 @@ check it with validate before anything is sent.`,
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVarP(&provider, "provider", "p", "", "the provider: finerworks, payway, fairwarning or userapi (acctimport providers lists them)")
+	fl.StringVarP(&provider, "provider", "p", "", "the provider: "+strings.Join(e.registry.Names(), ", "))
 	fl.StringVarP(&in, "input", "i", "", "an input file whose columns to match and whose first rows to sample")
 	fl.StringVar(&sheet, "sheet", "", "XLSX sheet (default: the first)")
 	_ = cmd.MarkFlagRequired("provider")

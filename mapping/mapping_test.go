@@ -388,6 +388,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("provider: test\nfields:\n  id: A\n"))
 	f.Add([]byte("provider: test\noptions: {mode: x}\nfields:\n  id: {column: A, transform: [trim]}\n  addresses[0].zip: B\n"))
 	f.Add([]byte("provider: test\nfields:\n  tags: {column: T, split: ';'}\n  born: {column: B, format: DD/MM/YYYY}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  ssn: {column: B, transform: [personnummer]}\n  crn: {column: T, transform: [trim, orgnummer]}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  lists: {column: T, split: ';'}\n  lists.news: {column: B, transform: [int]}\n  lists.all: {value: 1}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  email.x: B\n  lists.: B\n"))
 	f.Add([]byte("- [\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse("f.yaml", data, testRegistry)
@@ -399,9 +402,14 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := p.Build([]string{"x", "1987-03-15", "a;b"})
-		if _, err := json.Marshal(r.Payload); err != nil {
-			t.Fatalf("payload does not encode: %v", err)
+		for _, cells := range [][]string{{"x", "1987-03-15", "a;b"}, {"ab12", "19121212-1212", " 5560360793"}, {"ab12", "13/05/1954", "[redacted]"}} {
+			r := p.Build(cells)
+			if _, err := json.Marshal(r.Payload); err != nil {
+				t.Fatalf("payload does not encode: %v", err)
+			}
+			if !r.Valid() && p.Message(&r) == "" {
+				t.Fatal("an invalid row without a message")
+			}
 		}
 	})
 }

@@ -67,7 +67,7 @@ fields:
 			`Org. nr (company_registration_number): " 5560360793" is not accepted; payway takes an organisation number written NNNNNN-NNNN (or NNNNNNN-N), such as 556036-0793. Fix: in crm.yaml line 7, change transform: [trim] to [trim, orgnummer]; it makes this "556036-0793".`,
 			`company_registration_number must match "dddddd-dddd" or "ddddddd-d"`, "change transform: [trim] to [trim, orgnummer]"},
 		{"trim proposed", []string{id, " anna@example.se", "", "", "", ""},
-			`E-mail (email): " anna@example.se" is not accepted; payway takes an e-mail address such as name@example.com: letters, digits, _ + - or . before the @, no spaces. Fix: in crm.yaml line 4, add transform: [trim]; it makes this "anna@example.se".`,
+			`E-mail (email): " anna@example.se" is not accepted; payway takes an e-mail address such as name@example.com: letters a-z (no å, ä, ö), digits, _ + - or . before the @, no spaces. Fix: in crm.yaml line 4, add transform: [trim]; it makes this "anna@example.se".`,
 			`email must match /\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`, "add transform: [trim]"},
 		{"long values clipped", []string{id, "", "", "", "", strings.Repeat("AB", 600)},
 			`Company (company_name): "` + strings.Repeat("AB", 20) + `…" (1200 characters) is not accepted; payway takes at most 1024 characters.`,

@@ -50,21 +50,22 @@ func personnummer(s string) (string, error) {
 		day -= 60
 	}
 	now := nowFunc()
-	var year int
-	if century >= 0 {
-		year = century*100 + yy
-	} else {
+	year := century*100 + yy
+	if century < 0 {
 		// The 10-digit form: the latest year ending in yy not after this
 		// year, a hundred years earlier with a +.
 		year = now.Year() - (now.Year()-yy)%100
-		if year > now.Year() {
-			year -= 100
-		}
 		if sep == '+' {
 			year -= 100
 		}
 	}
 	birth := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if century < 0 && sep != '+' && birth.After(now) {
+		// Born later this year, a hundred years ago: written without the
+		// + that would say so.
+		year -= 100
+		birth = time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	}
 	if month < 1 || month > 12 || day < 1 || birth.Day() != day || birth.Month() != time.Month(month) {
 		what := "is not a personal number: its first six digits are no date of birth (YYMMDD)"
 		if coordination {

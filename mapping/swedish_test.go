@@ -23,6 +23,9 @@ func TestPersonnummer(t *testing.T) {
 		{"19701063-2391", "701063-2391", ""}, // samordningsnummer: day 3 + 60
 		{"7010632391", "701063-2391", ""},
 		{"000229-0005", "000229-0005", ""}, // 2000 was a leap year
+		{"261231-1239", "261231-1239", ""}, // born in December 1926, written without the +
+		{"19261231-1239", "261231-1239", ""},
+		{"20261231-1239", "", "its birth date is in the future"},
 		{"19121212-1213", "", "its control digit (the last one) is wrong"},
 		{"1212121213", "", "its control digit (the last one) is wrong"},
 		{"19811228-9875", "", "its control digit (the last one) is wrong"},

@@ -37,7 +37,7 @@ var table = providers.NewTable(
 		// The pattern is kept as documented, unescaped dots included: it
 		// accepts "a@bcd", and the server is the one that decides.
 		Rules: []providers.Rule{providers.Length(0, maxText), providers.Explained(providers.MatchShown(emailPattern, `/\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`),
-			"an e-mail address such as name@example.com: letters, digits, _ + - or . before the @, no spaces")},
+			"an e-mail address such as name@example.com: letters a-z (no å, ä, ö), digits, _ + - or . before the @, no spaces")},
 	},
 	providers.Field{
 		Path: "first_name", Type: providers.String,
