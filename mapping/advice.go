@@ -261,7 +261,7 @@ func (st *step) advise(text string) (advice *Advice, fixed, hint string) {
 			if !dateLayouts[i].mayRead(text) || !st.readsAs(i, text) {
 				continue
 			}
-			if st.ambiguous[i].Change != "" && st.readsAs(i+1, text) {
+			if st.ambiguous[i].Change != "" && dateLayouts[i+1].mayRead(text) && st.readsAs(i+1, text) {
 				return &st.ambiguous[i], "", ""
 			}
 			if first < 0 {

@@ -257,6 +257,7 @@ func (p *Plan) issue(st *step, text string, err error) Issue {
 	}
 	is := Issue{Column: st.column, Field: st.fullPath, Rule: st.fullPath + " " + ce.Error()}
 	var b strings.Builder
+	b.Grow(320)
 	if st.secret {
 		b.WriteString("the value (a secret, not shown)")
 	} else {

@@ -225,9 +225,34 @@ type dateLayout struct {
 }
 
 // mayRead is a cheap first look, so that a message tries only the layouts
-// whose separators the text has.
+// that could read the text: its separators, and its first three numbers in
+// the layout's order (a failed time.Parse allocates its error).
 func (dl *dateLayout) mayRead(s string) bool {
-	return strings.IndexByte(s, dl.sep) >= 0 && dl.clock == (strings.IndexByte(s, ':') >= 0)
+	if strings.IndexByte(s, dl.sep) < 0 || dl.clock != (strings.IndexByte(s, ':') >= 0) {
+		return false
+	}
+	var n [3]int
+	var width [3]int
+	k := 0
+	for i := 0; i < len(s) && k < 3; i++ {
+		switch c := s[i]; {
+		case isDigit(c):
+			n[k] = n[k]*10 + int(c-'0')
+			width[k]++
+		case width[k] > 0:
+			k++
+		}
+	}
+	if k < 2 || k == 2 && width[2] == 0 {
+		return false
+	}
+	switch dl.order {
+	case 'd':
+		return n[0] >= 1 && n[0] <= 31 && n[1] >= 1 && n[1] <= 12 && width[2] == 4
+	case 'm':
+		return n[0] >= 1 && n[0] <= 12 && n[1] >= 1 && n[1] <= 31 && width[2] == 4
+	}
+	return width[0] == 4 && n[1] >= 1 && n[1] <= 12 && n[2] >= 1 && n[2] <= 31
 }
 
 // dateLayouts are the layouts spreadsheets write dates in, with the time of
