@@ -127,7 +127,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "multi-megabyte cell", file: "in.csv",
 			content: text("Account,E-mail,First name\n000000000000000000000001,ann@example.com," + huge + "\n000000000000000000000002,bob@example.com,Bob\n"),
-			code:    ExitRowsFailed, message: "first_name must be at most 1024 characters", invalid: 1, applied: []string{"000000000000000000000002"},
+			code:    ExitRowsFailed, message: "(3145728 characters) is not accepted; payway takes at most 1024 characters", invalid: 1, applied: []string{"000000000000000000000002"},
 		},
 		{
 			name: "blank rows", file: "in.csv",
@@ -137,7 +137,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "cells starting with =", file: "in.csv",
 			content: text("Account,E-mail,First name\n000000000000000000000001,\"=HYPERLINK(\"\"http://x\"\",\"\"a@b.se\"\")\",Ann\n000000000000000000000002,bob@example.com,=1+2\n"),
-			code:    ExitRowsFailed, message: "email must match", invalid: 1, applied: []string{"000000000000000000000002"},
+			code:    ExitRowsFailed, message: `is not accepted; payway takes an e-mail address`, invalid: 1, applied: []string{"000000000000000000000002"},
 		},
 	}
 	for _, tc := range tests {

@@ -479,7 +479,7 @@ func TestFailedRowsFeedBack(t *testing.T) {
 			got := string(b)
 			// The five invalid rows are invalid again for the same reasons;
 			// the row the server refused is valid (the fix is on the server).
-			for _, want := range []string{"mobile_phone_number must match", "id must match", `31/02/1965`, "address.zip_code is required", `'=HYPERLINK(""http://evil.example"")`} {
+			for _, want := range []string{"Mobile (mobile_phone_number)", "Account ID (id)", `31/02/1965`, "Zip (address.zip_code)", `'=HYPERLINK(""http://evil.example"")`} {
 				if !strings.Contains(got, want) {
 					t.Errorf("fed-back report lacks %q:\n%s", want, got)
 				}

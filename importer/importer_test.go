@@ -56,7 +56,7 @@ func (stubProvider) Read(status int, h http.Header, body []byte, _ providers.Opt
 	return providers.Answer{
 		Message:   providers.ErrorMessage(body),
 		Account:   h.Get("X-Account"),
-		AccountID: strings.Fields(h.Get("X-Account") + " ")[0],
+		AccountID: strings.TrimSpace(strings.Split(h.Get("X-Account"), "(")[0]),
 		Fatal:     status == http.StatusNotFound && strings.Contains(string(body), "method not found"),
 	}
 }
@@ -190,7 +190,7 @@ func TestRunSendsEachValidRowOnceInOrder(t *testing.T) {
 	if got, want := statuses(out.rows), "2:ok 3:ok 4:invalid 5:ok 6:ok 7:ok"; got != want {
 		t.Errorf("report %q, want %q (input order)", got, want)
 	}
-	if msg := out.rows[2].Message; msg != "ID: id must match ^[a-z0-9]+$" {
+	if msg := out.rows[2].Message; msg != `ID (id): "BAD!" is not accepted; stub takes values matching ^[a-z0-9]+$.` {
 		t.Errorf("invalid message %q", msg)
 	}
 	if len(out.rows[2].Issues) != 1 || out.rows[2].Issues[0].Column != 0 {
@@ -749,7 +749,7 @@ func TestRunRetryAfterTooLongFailsTheRow(t *testing.T) {
 // stops at once.
 func TestRunStopsWhenTwoKeysLandOnOneAccount(t *testing.T) {
 	s := newServer(t, func(w http.ResponseWriter, id string, _ int) {
-		account := "1 (" + id + ")"
+		account := "1" + id + " (" + id + ")"
 		if id == "owner" || id == "c" || id == "d" { // the app key's own, and keys it may not use
 			account = "7 (owner)"
 		}
@@ -765,7 +765,7 @@ func TestRunStopsWhenTwoKeysLandOnOneAccount(t *testing.T) {
 	if got := statuses(out.rows); !strings.HasPrefix(got, "2:ok 3:ok 4:ok 5:failed") {
 		t.Errorf("report %q", got)
 	}
-	if !strings.Contains(out.rows[0].Message, "applied to account 1 (a)") {
+	if !strings.Contains(out.rows[0].Message, "applied to account 1a (a)") {
 		t.Errorf("message %q", out.rows[0].Message)
 	}
 	if s.received["e"]+s.received["f"] > 0 {

@@ -49,13 +49,13 @@ func TestFileField(t *testing.T) {
 		{"photos/ann.jpg", ""},
 		{`photos\ann.jpg`, ""},
 		{"  photos/ann.jpg ", ""},
-		{"photos/none.jpg", `photo file "photos/none.jpg" does not exist`},
-		{"photos/bob.png", "photo must be a JPEG image"},
-		{"big.jpg", `photo file "big.jpg" is 5.0 MiB; at most 5 MiB is sent`},
-		{"adir", `"adir" is not a file`},
+		{"photos/none.jpg", `Photo (photo): "photos/none.jpg" does not exist (paths are relative to the input file's folder).`},
+		{"photos/bob.png", `Photo (photo): "photos/bob.png" is not accepted; test takes a JPEG image`},
+		{"big.jpg", `Photo (photo): "big.jpg" is a file of 5.0 MiB; at most 5 MiB is sent.`},
+		{"adir", `Photo (photo): "adir" is a folder, not a file: only regular files are read.`},
 		{"../secret.jpg", "is outside the input file's folder"},
 		{outside, "is outside the input file's folder"},
-		{"link.jpg", `photo file "link.jpg" cannot be read`},
+		{"link.jpg", `Photo (photo): "link.jpg" cannot be read`},
 	}
 	for _, tc := range tests {
 		row := p.Build([]string{"ab12", tc.cell})

@@ -2,9 +2,11 @@ package mapping
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/acctimport/acctimport/providers"
 )
@@ -30,16 +32,20 @@ fields:
   address.street: Street
   address.city: {column: City, transform: [collapse]}
   addresses[1].zip: Zip
+  ssn: {column: SSN, transform: [personnummer]}
+  crn: {column: CRN, transform: [trim, orgnummer]}
+  lists.news: {column: News, transform: [int]}
 `
-	header := []string{"ID", "Mail", "Mobile", "Alias", "Age", "Active", "Born", "Seen", "Tags", "Lists", "Password", "Street", "City", "Zip"}
+	header := []string{"ID", "Mail", "Mobile", "Alias", "Age", "Active", "Born", "Seen", "Tags", "Lists", "Password", "Street", "City", "Zip", "SSN", "CRN", "News"}
 	seeds := [][]string{
-		{"AB12", "a@b.se", "+46 70 123 45 67", "__UNSET__", "42", "yes", "15/03/1987", "2024-01-02T03:04:05Z", "a; b", "x,y", "hunter2", "Storgatan 1", " Stock\nholm ", "11122"},
-		{"", "", "", "", "", "", "", "", "", "", "", "", "", ""},
-		{"zz", "x", "n/a", "ab", "12.5", "perhaps", "31/02/2001", "03/04/2001", ";;", " , ", "", "", "Uppsala", " "},
-		{"ab12", strings.Repeat("e", 30), "0701234567", "alias", "-1", "x", "2001-02-03", "2024-01-02 03:04", "=1+2", "news", "p", "=HYPERLINK()", "", "1"},
+		{"AB12", "a@b.se", "+46 70 123 45 67", "__UNSET__", "42", "yes", "15/03/1987", "2024-01-02T03:04:05Z", "a; b", "x,y", "hunter2", "Storgatan 1", " Stock\nholm ", "11122", "19121212-1212", "556036-0793", "1"},
+		{"", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""},
+		{"zz", "x", "n/a", "ab", "12.5", "perhaps", "31/02/2001", "03/04/2001", ";;", " , ", "", "", "Uppsala", " ", "121212+1213", "165560360793", "0"},
+		{"ab12", strings.Repeat("e", 30), "0701234567", "alias", "-1", "x", "2001-02-03", "2024-01-02 03:04", "=1+2", "news", "p", "=HYPERLINK()", "", "1", "7010632391", "8112289874", "yes"},
+		{"ab12", "\x1b]0;x\a", "070-123 45 67", "al", "1", "1", "13/05/1954", "25/01/2024 09:15", "", "news", "[redacted]", "", "", "", "5001011000", "55603607", "0"},
 	}
 	for _, s := range seeds {
-		f.Add(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13])
+		f.Add(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11], s[12], s[13], s[14], s[15], s[16])
 	}
 	m, err := Parse("fuzz.yaml", []byte(src), testRegistry)
 	if err != nil {
@@ -49,24 +55,40 @@ fields:
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13 string) {
-		cells := []string{c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13}
+	f.Fuzz(func(t *testing.T, c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16 string) {
+		cells := []string{c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15, c16}
 		row := p.Build(cells)
 		again := p.Build(cells)
 		if !reflect.DeepEqual(row, again) {
 			t.Fatalf("Build is not deterministic:\n%#v\n%#v", row, again)
 		}
+		const password = 10
 		if !row.Valid() {
 			msg := p.Message(&row)
 			for _, is := range row.Issues {
-				if is.Column < -1 || is.Column >= len(header) || is.Rule == "" {
-					t.Fatalf("issue %+v names no column or rule", is)
+				if is.Column < -1 || is.Column >= len(header) || is.Rule == "" || is.Text == "" {
+					t.Fatalf("issue %+v names no column, rule or text", is)
+				}
+				if is.Advice != nil && (is.Advice.Line == 0 || is.Advice.Change == "" || is.Advice.Column != header[is.Column]) {
+					t.Fatalf("advice %+v", *is.Advice)
 				}
 			}
 			if msg == "" {
 				t.Fatal("an invalid row without a message")
 			}
+			// Nothing raw reaches a terminal, and a long cell is clipped.
+			for _, r := range msg {
+				if r != ' ' && !unicode.IsPrint(r) {
+					t.Fatalf("message has %U: %q", r, msg)
+				}
+			}
+			if pw := strings.TrimSpace(c10); len(pw) >= 4 && strings.Contains(msg+fmt.Sprint(row.Issues), pw) && !strings.Contains(header[password]+strings.Join(nonSecret(cells, password), "\x00"), pw) {
+				t.Fatalf("the password %q is shown: %s", pw, msg)
+			}
 			return
+		}
+		if isMask(c10) {
+			t.Fatalf("a mask passed as a password: %v", row.Payload)
 		}
 		if _, err := json.Marshal(row.Payload); err != nil {
 			t.Fatalf("payload does not encode: %v", err)
@@ -107,4 +129,12 @@ func checkPayload(t *testing.T, prefix string, obj map[string]any) {
 			}
 		}
 	}
+}
+
+// nonSecret is every cell but the secret one: a password that another cell
+// holds too may rightly appear in a message about that cell.
+func nonSecret(cells []string, secret int) []string {
+	out := append([]string(nil), cells...)
+	out[secret] = ""
+	return out
 }

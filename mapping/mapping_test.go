@@ -146,33 +146,57 @@ fields:
 		name    string
 		cells   []string
 		payload string // JSON of the payload, "" to skip
-		issues  string // the row's message
+		message string // the row's message, for people
+		rules   string // the exact rules of its issues, for the cell comments
 	}{
-		{"minimal", row("ID", " AB12 "), `{"id":"ab12"}`, ""},
-		{"blank cells are left out", row("ID", "ab12", "E-mail", "   ", "Age", ""), `{"id":"ab12"}`, ""},
+		{"minimal", row("ID", " AB12 "), `{"id":"ab12"}`, "", ""},
+		{"blank cells are left out", row("ID", "ab12", "E-mail", "   ", "Age", ""), `{"id":"ab12"}`, "", ""},
 		{"types", row("ID", "ab12", "Age", "42", "Active", "yes", "Born", "15/03/1987", "Seen", "2024-01-02T03:04:05Z", "Tags", "News; Sport;;"),
-			`{"active":true,"age":42,"born":"1987-03-15","id":"ab12","seen":"2024-01-02T03:04:05Z","tags":["News","Sport"]}`, ""},
-		{"date cell arrives as ISO despite format", row("ID", "ab12", "Born", "1987-03-15"), `{"born":"1987-03-15","id":"ab12"}`, ""},
-		{"digits", row("ID", "ab12", "Mobile", "+46 70-123 45 67"), `{"id":"ab12","mobile":"+46701234567"}`, ""},
-		{"unset bypasses rules", row("ID", "ab12", "Alias", "__UNSET__"), `{"alias":"__UNSET__","id":"ab12"}`, ""},
-		{"sha1", row("ID", "ab12", "Password", "secret"), `{"id":"ab12","password":"e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"}`, ""},
-		{"nested", row("ID", "ab12", "City", "Umeå", "Street", "Storgatan 1"), `{"address":{"city":"Umeå","street":"Storgatan 1"},"id":"ab12"}`, ""},
-		{"array holes compacted", row("ID", "ab12", "Zip2", "90330"), `{"addresses":[{"zip":"90330"}],"id":"ab12"}`, ""},
-		{"required missing", row("E-mail", "a@b.se"), "", "ID: id is required"},
-		{"regex", row("ID", "ab12", "Mobile", "12345"), "", "Mobile: mobile must match ^[+,0]?[0-9]{10,12}$"},
-		{"length", row("ID", "ab12", "E-mail", strings.Repeat("x", 21)), "", "E-mail: email must be at most 20 characters"},
-		{"int", row("ID", "ab12", "Age", "forty"), "", `Age: age "forty" is not a whole number`},
-		{"int range", row("ID", "ab12", "Age", "200"), "", "Age: age must be between 0 and 150"},
-		{"bool", row("ID", "ab12", "Active", "maybe"), "", `Active: active "maybe" is not a yes/no value`},
-		{"date with wrong format", row("ID", "ab12", "Born", "1987/03/15"), "", `Born: born "1987/03/15" is not a date in the format "DD/MM/YYYY"`},
-		{"member required when object sent", row("ID", "ab12", "City", "Umeå"), "", "Street: address.street is required when address is sent"},
-		{"every issue listed", row("ID", "zz", "Age", "x"), "", `ID: id must match ^[0-9a-f]{4}$; Age: age "x" is not a whole number`},
+			`{"active":true,"age":42,"born":"1987-03-15","id":"ab12","seen":"2024-01-02T03:04:05Z","tags":["News","Sport"]}`, "", ""},
+		{"date cell arrives as ISO despite format", row("ID", "ab12", "Born", "1987-03-15"), `{"born":"1987-03-15","id":"ab12"}`, "", ""},
+		{"format reads days and months without their zero", row("ID", "ab12", "Born", "5/3/1987"), `{"born":"1987-03-05","id":"ab12"}`, "", ""},
+		{"digits", row("ID", "ab12", "Mobile", "+46 70-123 45 67"), `{"id":"ab12","mobile":"+46701234567"}`, "", ""},
+		{"unset bypasses rules", row("ID", "ab12", "Alias", "__UNSET__"), `{"alias":"__UNSET__","id":"ab12"}`, "", ""},
+		{"sha1", row("ID", "ab12", "Password", "secret"), `{"id":"ab12","password":"e5e9fa1ba31ecd1ae84f75caaa474f3a663f05f4"}`, "", ""},
+		{"nested", row("ID", "ab12", "City", "Umeå", "Street", "Storgatan 1"), `{"address":{"city":"Umeå","street":"Storgatan 1"},"id":"ab12"}`, "", ""},
+		{"array holes compacted", row("ID", "ab12", "Zip2", "90330"), `{"addresses":[{"zip":"90330"}],"id":"ab12"}`, "", ""},
+		{"required missing", row("E-mail", "a@b.se"), "",
+			"ID (id): the cell is empty, and test requires id in every row.", "id is required"},
+		{"regex", row("ID", "ab12", "Mobile", "12345"), "",
+			`Mobile (mobile): "12345" is not accepted; test takes values matching ^[+,0]?[0-9]{10,12}$.`,
+			"mobile must match ^[+,0]?[0-9]{10,12}$"},
+		{"length", row("ID", "ab12", "E-mail", strings.Repeat("x", 45)), "",
+			`E-mail (email): "` + strings.Repeat("x", 40) + `…" (45 characters) is not accepted; test takes at most 20 characters.`,
+			"email must be at most 20 characters"},
+		{"int", row("ID", "ab12", "Age", "forty"), "", `Age (age): "forty" is not a whole number.`, "age must be a whole number"},
+		{"int range", row("ID", "ab12", "Age", "200"), "", `Age (age): "200" is not accepted; test takes a whole number from 0 to 150.`, "age must be between 0 and 150"},
+		{"bool", row("ID", "ab12", "Active", "maybe"), "", `Active (active): "maybe" is not a yes/no value (use TRUE/FALSE, yes/no, 1/0 or x).`, "active must be true or false"},
+		{"date with wrong format", row("ID", "ab12", "Born", "1987/03/15"), "",
+			`Born (born): "1987/03/15" is not a date in the format "DD/MM/YYYY" (nor YYYY-MM-DD).`,
+			`born must be a date in the format "DD/MM/YYYY" (or YYYY-MM-DD, or a date cell)`},
+		{"member required when object sent", row("ID", "ab12", "City", "Umeå"), "",
+			"Street (address.street): the cell is empty, but test requires address.street whenever address is sent, and other cells of address have values: fill it, or empty them.",
+			"address.street is required when address is sent"},
+		{"a transform that fails is named", row("ID", "ab12", "Mobile", "n/a"), "",
+			`Mobile (mobile): "n/a" has no digits.`, "mobile has no digits (transform digits)"},
+		{"every issue listed", row("ID", "zz", "Age", "x"), "",
+			`ID (id): "zz" is not accepted; test takes values matching ^[0-9a-f]{4}$. Age (age): "x" is not a whole number.`,
+			"id must match ^[0-9a-f]{4}$ | age must be a whole number"},
+		{"control characters escaped", row("ID", "ab12", "Age", "\x1b]0;pwned\a"), "",
+			`Age (age): "\x1b]0;pwned\a" is not a whole number.`, "age must be a whole number"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			r := p.Build(tc.cells)
-			if got := p.Message(&r); got != tc.issues && !(tc.issues != "" && strings.HasPrefix(got, tc.issues)) {
-				t.Errorf("message %q, want %q", got, tc.issues)
+			if got := p.Message(&r); got != tc.message {
+				t.Errorf("message %q\nwant    %q", got, tc.message)
+			}
+			var rules []string
+			for _, is := range r.Issues {
+				rules = append(rules, is.Rule)
+			}
+			if got := strings.Join(rules, " | "); got != tc.rules {
+				t.Errorf("rules %q, want %q", got, tc.rules)
 			}
 			if tc.payload != "" {
 				b, _ := json.Marshal(r.Payload)
@@ -180,31 +204,57 @@ fields:
 					t.Errorf("payload %s\nwant    %s", b, tc.payload)
 				}
 			}
-			if tc.issues != "" && r.Valid() {
+			if tc.message != "" && r.Valid() {
 				t.Error("row with issues is valid")
 			}
 		})
 	}
 }
 
+// TestDatesWithoutFormatAreNeverGuessed: a date written in a local layout
+// without a format is invalid, and its message proposes the format that
+// reads it, or both when day and month could be swapped; a proposal is made
+// only when the format really makes the value valid.
 func TestDatesWithoutFormatAreNeverGuessed(t *testing.T) {
 	m := mustParse(t, "provider: test\nfields:\n  id: ID\n  born: Born\n  seen: Seen\n")
 	p, err := m.Compile([]string{"ID", "Born", "Seen"}, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct{ born, want string }{
-		{"1987-03-15", ""},
-		{"03/04/2001", `is ambiguous (day and month could be swapped); add format:`},
-		{"25/12/2001", `is not an ISO date (YYYY-MM-DD); add a format`},
-		{"1987-02-30", `is not an ISO date`},
-		{"1987-03-15T10:00:00", `has a time of day`},
+	const noFormat = "is not a date written YYYY-MM-DD, which is what the field reads without a format"
+	tests := []struct {
+		born, seen string
+		want       string // a substring of the message; "" for a valid row
+		change     string // the advice's change; "" for none
+	}{
+		{"1987-03-15", "", "", ""},
+		{"03/04/2001", "", noFormat, `add format: "02/01/2006" (day first) or "01/02/2006" (month first), whichever the file is written in`},
+		{"25/12/2001", "", noFormat + `. Fix: in m.yaml line 4, add format: "02/01/2006".`, `add format: "02/01/2006"`},
+		{"3/5/1954", "", noFormat, `add format: "02/01/2006" (day first) or "01/02/2006" (month first), whichever the file is written in`},
+		{"13/5/1954", "", noFormat, `add format: "02/01/2006"`},
+		{"12/25/2001", "", noFormat, `add format: "01/02/2006"`},
+		{"2001/12/25", "", noFormat, `add format: "2006/01/02"`},
+		{"25.12.2001", "", noFormat, `add format: "02.01.2006"`},
+		{"13/05/54", "", noFormat, ""},
+		{"1987-02-30", "", "is written YYYY-MM-DD but is no real date", ""},
+		{"1987-03-15T10:00:00", "", "has a time of day", ""},
+		{"13/05/1954 10:30", "", noFormat, ""},
+		{"", "25/01/2024 09:15", "is not a date-time written", `add format: "02/01/2006 15:04"`},
+		{"", "02/01/2024 09:15", "is not a date-time written", `add format: "02/01/2006 15:04" (day first) or "01/02/2006 15:04" (month first), whichever the file is written in`},
 	}
 	for _, tc := range tests {
-		r := p.Build([]string{"ab12", tc.born, ""})
+		r := p.Build([]string{"ab12", tc.born, tc.seen})
 		got := p.Message(&r)
 		if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
-			t.Errorf("born %q: message %q, want %q", tc.born, got, tc.want)
+			t.Errorf("%q %q: message %q, want %q", tc.born, tc.seen, got, tc.want)
+			continue
+		}
+		change := ""
+		if len(r.Issues) > 0 && r.Issues[0].Advice != nil {
+			change = r.Issues[0].Advice.Change
+		}
+		if change != tc.change {
+			t.Errorf("%q %q: advice %q, want %q", tc.born, tc.seen, change, tc.change)
 		}
 	}
 	r := p.Build([]string{"ab12", "", "1987-03-15T10:30:00"})
@@ -247,17 +297,17 @@ func TestTransforms(t *testing.T) {
 		{"us_phone", "(555) 123-4567", "555-123-4567", ""},
 		{"us_phone", "+1 555.123.4567", "555-123-4567", ""},
 		{"us_phone", "5551234567", "555-123-4567", ""},
-		{"us_phone", "555-1234", "", `"555-1234" is not a 10-digit phone number`},
+		{"us_phone", "555-1234", "", `is not a 10-digit North American phone number`},
 		{"digits", "n/a", "", "has no digits"},
 		{"sha1", "abc", "a9993e364706816aba3e25717850c26c9cd0d89d", ""},
 		{"bool", "Yes", "true", ""},
 		{"bool", "x", "true", ""},
 		{"bool", "0", "false", ""},
 		{"bool", "FALSE", "false", ""},
-		{"bool", "perhaps", "", "not a yes/no value"},
+		{"bool", "perhaps", "", "must be true or false"},
 		{"int", " 12 ", "12", ""},
 		{"int", "12.0", "12", ""},
-		{"int", "12.5", "", "not a whole number"},
+		{"int", "12.5", "", "must be a whole number"},
 	}
 	for _, tc := range tests {
 		got, err := transforms[tc.name](tc.in)
@@ -338,6 +388,9 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("provider: test\nfields:\n  id: A\n"))
 	f.Add([]byte("provider: test\noptions: {mode: x}\nfields:\n  id: {column: A, transform: [trim]}\n  addresses[0].zip: B\n"))
 	f.Add([]byte("provider: test\nfields:\n  tags: {column: T, split: ';'}\n  born: {column: B, format: DD/MM/YYYY}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  ssn: {column: B, transform: [personnummer]}\n  crn: {column: T, transform: [trim, orgnummer]}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  lists: {column: T, split: ';'}\n  lists.news: {column: B, transform: [int]}\n  lists.all: {value: 1}\n"))
+	f.Add([]byte("provider: test\nfields:\n  id: A\n  email.x: B\n  lists.: B\n"))
 	f.Add([]byte("- [\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Parse("f.yaml", data, testRegistry)
@@ -349,9 +402,14 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			return
 		}
-		r := p.Build([]string{"x", "1987-03-15", "a;b"})
-		if _, err := json.Marshal(r.Payload); err != nil {
-			t.Fatalf("payload does not encode: %v", err)
+		for _, cells := range [][]string{{"x", "1987-03-15", "a;b"}, {"ab12", "19121212-1212", " 5560360793"}, {"ab12", "13/05/1954", "[redacted]"}} {
+			r := p.Build(cells)
+			if _, err := json.Marshal(r.Payload); err != nil {
+				t.Fatalf("payload does not encode: %v", err)
+			}
+			if !r.Valid() && p.Message(&r) == "" {
+				t.Fatal("an invalid row without a message")
+			}
 		}
 	})
 }

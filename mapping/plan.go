@@ -27,19 +27,45 @@ type Plan struct {
 	secret       []bool // per input column: feeds a secret field
 	hasArrays    bool   // some path has an index, so holes may need compacting
 	dir          string // the folder File cells are read from
+	provider     string // the provider's name, for messages
+	// mixedSets is set when a set of names is filled both from a column
+	// (split) and per name (maillists.news): a row whose per-name cell says
+	// no to a name its column lists is then invalid.
+	mixedSets bool
 }
 
 // step builds one target field.
 type step struct {
-	src        Source
-	field      *providers.Field
-	path       []pathPart // where the value goes in the payload
-	fullPath   string     // as written, for messages
-	column     int        // -1 for a constant
-	transforms []transform
-	goLayout   string
-	constant   any    // the checked value of a constant source
-	dir        string // where File paths are read from
+	src           Source
+	field         *providers.Field
+	path          []pathPart // where the value goes in the payload
+	fullPath      string     // as written, for messages
+	column        int        // -1 for a constant
+	transforms    []namedTransform
+	goLayout      string
+	relaxedLayout string // goLayout reading days and months without their zero
+	dateErr       error  // a date field's usual error, worded once
+	constant      any    // the checked value of a constant source
+	dir           string // where File paths are read from
+	secret        bool   // the field is secret: masks are refused, values kept for scrubbing
+	topRequired   bool   // a required top-level field: a blank cell is an issue
+	// listName is set for one name of a set of names (maillists.news): the
+	// cell says yes or no to that name, and path is the set's.
+	listName string
+
+	// What a message may propose for this field, built once so that every
+	// row with the same problem carries the same *Advice.
+	candidates []candidate // transforms that might make a failing value valid
+	formats    []Advice    // per dateLayouts: add that format
+	ambiguous  []Advice    // per dateLayouts of a day-first layout: day or month first?
+}
+
+// candidate is a transform a message may propose: the step's transforms
+// with this one added.
+type candidate struct {
+	name   string
+	chain  []namedTransform
+	advice Advice
 }
 
 type pathPart struct {
@@ -67,22 +93,46 @@ func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
 	}
 	mapped := map[string]bool{}
 	objects := map[string]bool{} // object instances the mapping fills: "address", "addresses[0]"
+	sets := map[string]int{}     // sets of names: 1 filled whole, 2 per name
+	p.provider = info.Name
 	for _, src := range m.Fields {
 		f, ok := table.Lookup(src.Field)
+		listName := ""
 		if !ok {
-			fail(src.Line, "%s has no field %q%s (see `acctimport providers %s`)", info.Name, src.Field, didYouMean(providers.NormalizePath(src.Field), table.Paths()), info.Name)
-			continue
+			if set, name, found := setMember(table, src.Field); found {
+				if set.Type != providers.NameSet {
+					fail(src.Line, "field %q is a %s, so %q names nothing: only a set of names (such as fairwarning's maillists) takes one path per name", set.Path, set.Type, src.Field)
+					continue
+				}
+				if err := checkListName(name); err != nil {
+					fail(src.Line, "field %q: %v", src.Field, err)
+					continue
+				}
+				if src.Split != "" || src.Format != "" {
+					fail(src.Line, "field %q is one name of the set %s: its cell says yes or no to that name, so split and format do not apply", src.Field, set.Path)
+					continue
+				}
+				f, listName = set, name
+			} else {
+				fail(src.Line, "%s has no field %q%s (see `acctimport providers %s`)", info.Name, src.Field, didYouMean(providers.NormalizePath(src.Field), table.Paths()), info.Name)
+				continue
+			}
 		}
 		if f.Type == providers.Object || f.Type == providers.ObjectList {
 			fail(src.Line, "field %q is an object; map its members instead, like %q", src.Field, src.Field+".member")
 			continue
 		}
-		path, err := parsePath(src.Field)
+		target := src.Field
+		if listName != "" {
+			target = src.Field[:len(src.Field)-len(listName)-1]
+		}
+		path, err := parsePath(target)
 		if err != nil {
 			fail(src.Line, "field %q: %v", src.Field, err)
 			continue
 		}
-		st := step{src: src, field: f, path: path, fullPath: src.Field, column: -1, dir: dir}
+		st := step{src: src, field: f, path: path, fullPath: src.Field, column: -1, dir: dir,
+			secret: f.Secret, topRequired: f.Required && f.Parent() == "", listName: listName}
 		if src.Column != "" {
 			c, ok := cols[src.Column]
 			if !ok {
@@ -98,7 +148,7 @@ func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
 			}
 		}
 		for _, name := range src.Transform {
-			st.transforms = append(st.transforms, transforms[name])
+			st.transforms = append(st.transforms, namedTransform{name, transforms[name]})
 		}
 		if src.Split != "" && f.Type != providers.StringList && f.Type != providers.NameSet {
 			fail(src.Line, "field %q: split makes a list, but %s is a %s", src.Field, src.Field, f.Type)
@@ -115,21 +165,40 @@ func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
 				continue
 			}
 			st.goLayout = l
+			st.relaxedLayout = relaxed(l)
+		}
+		switch f.Type {
+		case providers.Date:
+			st.dateErr = dateError(&st, "date", "", false)
+		case providers.DateTime:
+			st.dateErr = dateError(&st, "date-time", "", false)
 		}
 		if src.HasValue {
 			v, present, err := st.value(src.Value)
 			switch {
 			case err != nil:
-				fail(src.Line, "field %q: value %v", src.Field, err)
+				fail(src.Line, "field %q: value %v", src.Field, constantError(err))
 				continue
 			case !present && f.Required:
 				fail(src.Line, "field %q is required; its value cannot be empty", src.Field)
+				continue
+			case listName != "" && v == false:
+				fail(src.Line, "field %q: a constant no adds nothing to %s; leave the line out, or give {value: 1}", src.Field, f.Path)
 				continue
 			}
 			st.constant = v
 			if !present {
 				st.constant = nil
 			}
+		}
+		if listName != "" {
+			sets[f.Path] |= 2
+			mapped[f.Path] = true
+			p.steps = append(p.steps, st)
+			continue
+		}
+		if f.Type == providers.NameSet {
+			sets[f.Path] |= 1
 		}
 		mapped[providers.NormalizePath(src.Field)] = true
 		if i := strings.LastIndexByte(src.Field, '.'); i >= 0 {
@@ -171,9 +240,57 @@ func (m *Mapping) Compile(header []string, dir string) (*Plan, error) {
 		sortErrors(errs)
 		return nil, errors.Join(errs...)
 	}
+	for _, how := range sets {
+		if how == 3 {
+			p.mixedSets = true
+		}
+	}
 	p.prepareMembers()
 	p.prepareConstObjects()
+	for i := range p.steps {
+		p.prepareAdvice(&p.steps[i])
+	}
 	return p, nil
+}
+
+// setMember splits "maillists.news" into the set of names it belongs to
+// and the name, when the path's parent is a field.
+func setMember(t *providers.Table, path string) (*providers.Field, string, bool) {
+	i := strings.LastIndexByte(path, '.')
+	if i <= 0 {
+		return nil, "", false
+	}
+	parent, ok := t.Lookup(path[:i])
+	if !ok || parent.Type == providers.Object || parent.Type == providers.ObjectList {
+		return nil, "", false
+	}
+	return parent, path[i+1:], true
+}
+
+// checkListName accepts the names a set of names is keyed by: the list's
+// safe name, as the provider spells it.
+func checkListName(name string) error {
+	if name == "" {
+		return fmt.Errorf("the name after the dot is empty")
+	}
+	for _, r := range name {
+		if r <= ' ' || r == '[' || r == ']' || r == '"' || r == 0x7f {
+			return fmt.Errorf("%q is not a list's name: it may not hold spaces, brackets or quotes", name)
+		}
+	}
+	return nil
+}
+
+// constantError words a constant's problem for the mapping's author: the
+// value is theirs, so it is not hidden.
+func constantError(err error) string {
+	if ce, ok := err.(*cellError); ok {
+		if ce.rule != "" {
+			return ce.rule
+		}
+		return ce.problem
+	}
+	return err.Error()
 }
 
 // constObject is an object instance with constant members and the paths of
@@ -192,7 +309,7 @@ func (p *Plan) prepareConstObjects() {
 	var order []string
 	for _, st := range p.steps {
 		i := strings.LastIndexByte(st.fullPath, '.')
-		if i < 0 {
+		if i < 0 || st.listName != "" {
 			continue
 		}
 		obj := st.fullPath[:i]

@@ -36,6 +36,8 @@ var testTable = providers.NewTable(
 	providers.Field{Path: "addresses[].city", Type: providers.String},
 	providers.Field{Path: "photo", Type: providers.File, Rules: []providers.Rule{providers.JPEG()}},
 	providers.Field{Path: "lists", Type: providers.NameSet},
+	providers.Field{Path: "ssn", Type: providers.String, Rules: []providers.Rule{providers.Match(`^\d{6}-\d{4}$`)}},
+	providers.Field{Path: "crn", Type: providers.String, Rules: []providers.Rule{providers.Match(`^(?:\d{6}-\d{4}|\d{7}-\d)$`)}},
 )
 
 func (testProvider) Info() providers.Info {

@@ -3,18 +3,17 @@ package mapping
 import (
 	"crypto/sha1"
 	"encoding/hex"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/acctimport/acctimport/providers"
 )
 
-// transform rewrites one cell's text. An error makes the row invalid.
-type transform func(string) (string, error)
-
-// transforms is the closed set a mapping may name.
-var transforms = map[string]transform{
+// transforms is the closed set a mapping may name. An error makes the row
+// invalid; its text never holds the value (see cellError).
+var transforms = map[string]func(string) (string, error){
 	"trim":  func(s string) (string, error) { return strings.TrimSpace(s), nil },
 	"lower": func(s string) (string, error) { return strings.ToLower(s), nil },
 	"upper": func(s string) (string, error) { return strings.ToUpper(s), nil },
@@ -43,7 +42,46 @@ var transforms = map[string]transform{
 		}
 		return strconv.FormatInt(n, 10), nil
 	},
+	"personnummer": personnummer,
+	"orgnummer":    orgnummer,
 }
+
+// namedTransform is a transform with its name, for messages.
+type namedTransform struct {
+	name string
+	fn   func(string) (string, error)
+}
+
+// cellError says why one cell's value cannot be sent. Its texts never hold
+// the value: a message adds the value, clipped and escaped, only where it
+// may be shown (never for a secret field).
+type cellError struct {
+	// rule is the exact rule, phrased to follow the field's name: "must
+	// match ^[0-9]{10}$". A report puts it in the cell's comment.
+	rule string
+	// problem is for people, phrased to follow the value: "has no digits".
+	problem string
+	// broken is the provider's rule the value broke; nil when the value
+	// could not be read at all.
+	broken providers.Rule
+	// near is set by a transform that recognised the value's form but found
+	// it wrong (a personal number with a wrong control digit): a message may
+	// say so when the transform is not in the mapping yet.
+	near bool
+}
+
+func (e *cellError) Error() string {
+	if e.rule != "" {
+		return e.rule
+	}
+	return e.problem
+}
+
+// transformErr is a transform's refusal; applyAll names the transform.
+func transformErr(problem string) error { return &cellError{problem: problem} }
+
+// nearErr is the refusal of a value that has the transform's form.
+func nearErr(problem string) error { return &cellError{problem: problem, near: true} }
 
 // usPhone writes a North American number the way US APIs document it,
 // XXX-XXX-XXXX, whatever the spreadsheet made of it: "(555) 123-4567",
@@ -59,7 +97,7 @@ func usPhone(s string) (string, error) {
 		d = d[1:]
 	}
 	if len(d) != 10 {
-		return "", fmt.Errorf("%q is not a 10-digit phone number", s)
+		return "", transformErr("is not a 10-digit North American phone number")
 	}
 	return string(d[:3]) + "-" + string(d[3:6]) + "-" + string(d[6:]), nil
 }
@@ -89,7 +127,7 @@ func digits(s string) (string, error) {
 	}
 	out := b.String()
 	if strings.TrimPrefix(out, "+") == "" {
-		return "", fmt.Errorf("has no digits")
+		return "", transformErr("has no digits")
 	}
 	return out, nil
 }
@@ -102,7 +140,7 @@ func parseBool(s string) (bool, error) {
 	case "false", "no", "n", "0", "off", "falskt", "nej", "falsch", "faux":
 		return false, nil
 	}
-	return false, fmt.Errorf("%q is not a yes/no value (use TRUE/FALSE, yes/no, 1/0 or x)", s)
+	return false, &cellError{rule: "must be true or false", problem: "is not a yes/no value (use TRUE/FALSE, yes/no, 1/0 or x)"}
 }
 
 // parseInt reads an integer, tolerating the ".0" a number cell may carry
@@ -117,7 +155,7 @@ func parseInt(s string) (int64, error) {
 			return n, nil
 		}
 	}
-	return 0, fmt.Errorf("%q is not a whole number", s)
+	return 0, &cellError{rule: "must be a whole number", problem: "is not a whole number"}
 }
 
 // isBlank reports a cell that holds nothing but white space: it leaves its
@@ -129,4 +167,25 @@ func isBlank(s string) bool {
 		}
 	}
 	return true
+}
+
+// separatorsOnly reports whether the characters digits and us_phone would
+// drop from s are only the separators people type in numbers (spaces,
+// dashes, dots, slashes, brackets): then the transform keeps what the value
+// means, and a message may suggest it. "a/b1" made "1" would be valid for
+// some rules and still wrong.
+func separatorsOnly(s string) bool {
+	s = strings.TrimSpace(s)
+	seen := false
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			seen = true
+		case r == '+' && i == 0:
+		case r == ' ' || r == '-' || r == '.' || r == '/' || r == '(' || r == ')' || r == '\u00a0':
+		default:
+			return false
+		}
+	}
+	return seen
 }

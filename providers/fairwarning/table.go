@@ -23,9 +23,11 @@ const (
 )
 
 var (
-	phoneRule = providers.Pattern(phonePattern, "must be written XXX-XXX-XXXX (transform us_phone writes it so)")
-	sha1Rule  = providers.Pattern(sha1Pattern,
-		"must be the password's SHA-1, 40 lower-case hex digits (add transform: [sha1] to a column of plaintext passwords)")
+	phoneRule = providers.Explained(providers.Pattern(phonePattern, "must be written XXX-XXX-XXXX (transform us_phone writes it so)"),
+		"a phone number written XXX-XXX-XXXX, such as 416-555-0142")
+	sha1Rule = providers.Explained(providers.Pattern(sha1Pattern,
+		"must be the password's SHA-1, 40 lower-case hex digits (add transform: [sha1] to a column of plaintext passwords)"),
+		"the password's SHA-1: 40 hexadecimal digits in lower case, which transform sha1 makes of a password")
 )
 
 // table is built once, at package initialisation: the user table in the
@@ -53,14 +55,14 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "user_tax_id_expiration_month", Type: providers.Int,
 		Description: "The user's tax exempt expiration month.",
-		Rules:       []providers.Rule{providers.Range(1, 12)},
+		Rules:       []providers.Rule{providers.Explained(providers.Range(1, 12), "a month, from 1 to 12")},
 	},
 	providers.Field{
 		// "expiration year": read as a calendar year written in full, so a
 		// two-digit "27" is caught here rather than stored as the year 27.
 		Path: "user_tax_id_expiration_year", Type: providers.Int,
 		Description: "The user's tax exempt expiration year.",
-		Rules:       []providers.Rule{shown(providers.Range(1000, 9999), "must be a four-digit year")},
+		Rules:       []providers.Rule{providers.Explained(shown(providers.Range(1000, 9999), "must be a four-digit year"), "a year written with four digits, such as 2027")},
 	},
 	textField("user_tax_id_state", "The user's tax exempt state."),
 	providers.Field{
@@ -114,7 +116,7 @@ var table = providers.NewTable(
 		Description: `The type of address: "1" for billing, "2" for shipping.`,
 		// The document quotes the numbers, but the JSON example sends
 		// address_type unquoted beside address_id: an int, as its table says.
-		Rules: []providers.Rule{shown(providers.Range(Billing, Shipping), "must be 1 (billing) or 2 (shipping)")},
+		Rules: []providers.Rule{providers.Explained(shown(providers.Range(Billing, Shipping), "must be 1 (billing) or 2 (shipping)"), "1 for a billing address or 2 for a shipping one")},
 	},
 	providers.Field{
 		Path: "addresses[].address_current", Type: providers.Bool,
@@ -128,7 +130,8 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "addresses[].address_country", Type: providers.String, Required: true,
 		Description: "The 2-digit country code.",
-		Rules:       []providers.Rule{providers.Pattern(countryPattern, "must be a two-letter country code (US)")},
+		Rules: []providers.Rule{providers.Explained(providers.Pattern(countryPattern, "must be a two-letter country code (US)"),
+			"a country's two-letter code, such as US or CA")},
 	},
 
 	providers.Field{

@@ -28,14 +28,16 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "id", Type: providers.String, Required: true,
 		Description: "Id of the account to update.",
-		Rules:       []providers.Rule{providers.Length(0, 24), providers.MatchShown(idPattern, `/^[a-f\d]{24}$/i`)},
+		Rules: []providers.Rule{providers.Length(0, 24), providers.Explained(providers.MatchShown(idPattern, `/^[a-f\d]{24}$/i`),
+			"an account id of 24 hexadecimal digits (0-9, a-f), such as 50f3ac249f6aef294d000007")},
 	},
 	providers.Field{
 		Path: "email", Type: providers.String,
 		Description: "The account's e-mail address, also its username for login; must be unique. The user is not notified of a change.",
 		// The pattern is kept as documented, unescaped dots included: it
 		// accepts "a@bcd", and the server is the one that decides.
-		Rules: []providers.Rule{providers.Length(0, maxText), providers.MatchShown(emailPattern, `/\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`)},
+		Rules: []providers.Rule{providers.Length(0, maxText), providers.Explained(providers.MatchShown(emailPattern, `/\A[\w+-.]+@[a-z\d-]+(.[a-z]+)*.[a-z]+\z/i`),
+			"an e-mail address such as name@example.com: letters a-z (no å, ä, ö), digits, _ + - or . before the @, no spaces")},
 	},
 	providers.Field{
 		Path: "first_name", Type: providers.String,
@@ -56,12 +58,14 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "mobile_phone_number", Type: providers.String,
 		Description: "The account's mobile phone number.",
-		Rules:       []providers.Rule{providers.Match(mobilePattern)},
+		Rules: []providers.Rule{providers.Explained(providers.Match(mobilePattern),
+			"10 to 12 digits, optionally after a + or a 0, without spaces or dashes (0701234567, +46701234567)")},
 	},
 	providers.Field{
 		Path: "social_security_number", Type: providers.String,
 		Description: "The account's social security number; must be unique.",
-		Rules:       []providers.Rule{providers.MatchShown(ssnPattern, `"dddddd-dddd"`)},
+		Rules: []providers.Rule{providers.Explained(providers.MatchShown(ssnPattern, `"dddddd-dddd"`),
+			"a personal number written YYMMDD-NNNN, such as 121212-1212")},
 	},
 	providers.Field{
 		Path: "birth_date", Type: providers.Date,
@@ -71,7 +75,8 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "company_registration_number", Type: providers.String,
 		Description: "The account's company registration number.",
-		Rules:       []providers.Rule{providers.MatchShown(crnPattern, `"dddddd-dddd" or "ddddddd-d"`)},
+		Rules: []providers.Rule{providers.Explained(providers.MatchShown(crnPattern, `"dddddd-dddd" or "ddddddd-d"`),
+			"an organisation number written NNNNNN-NNNN (or NNNNNNN-N), such as 556036-0793")},
 	},
 	providers.Field{
 		Path: "company_name", Type: providers.String,

@@ -24,7 +24,8 @@ var table = providers.NewTable(
 	providers.Field{
 		Path: "user_id", Type: providers.String, Required: true,
 		Description: "The user to update: the {user_id} of the path /api/v1/user/{user_id}. It is never sent in the body.",
-		Rules:       []providers.Rule{pathSegment{}},
+		Rules: []providers.Rule{providers.Explained(pathSegment{},
+			`the user's id as one part of the URL: not empty, no "/", not "." or ".."`)},
 	},
 	text("first_name", "The user's first name."),
 	text("last_name", "The user's last name."),
