@@ -40,6 +40,11 @@ type Reader interface {
 // Options choose what to read.
 type Options struct {
 	Sheet string // XLSX: the sheet to read; "" means the first worksheet
+	// Encoding is the character set of delimited text, by its IANA or WHATWG
+	// name (windows-1252, iso-8859-7, macintosh, ibm850, ...; see
+	// CheckEncoding). "" detects UTF-8, UTF-16 and Windows-1252, and refuses
+	// other text, whose bytes would be guesswork.
+	Encoding string
 }
 
 // FileError is a problem with a whole input file: it cannot be opened, is

@@ -33,8 +33,11 @@ func Open(path string, opts Options) (Reader, error) {
 		if ext == ".tsv" {
 			comma = '\t'
 		}
-		return openCSV(path, comma)
+		return openCSV(path, comma, opts.Encoding)
 	case ".xlsx":
+		if opts.Encoding != "" {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("--encoding %s was given, but an .xlsx workbook says its own character set: leave --encoding out", opts.Encoding)}
+		}
 		return openXLSX(path, opts)
 	case ".xls":
 		return nil, &FileError{Path: path, Err: errors.New(".xls is the old binary Excel format, which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or .csv")}
