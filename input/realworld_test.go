@@ -30,7 +30,7 @@ func TestRealWorldXLSX(t *testing.T) {
 		err    string
 	}
 	known := map[string]outcome{
-		"badfile_noWorkbookRels.xlsx": {err: `sheet "Tabelle1" is listed in the workbook, but its cells are missing: the file is damaged`},
+		"badfile_noWorkbookRels.xlsx": {err: `the workbook is damaged: sheet "Tabelle1" is listed in the workbook, but its cells are missing: open it in Excel or LibreOffice and save it again`},
 		"badfile_noWorksheets.xlsx":   {err: `sheet "Tabelle1" is listed in the workbook, but its cells are missing`},
 		"empty_cells.xlsx":            {err: "header (row 1): column A has no name"},
 		"empty_rows.xlsx":             {header: []string{"A3", "B3"}, first: row{4, []string{"A4", "B4"}, ""}, rows: 1},
