@@ -105,4 +105,3 @@ func numFmtKind(code string) fmtKind {
 	}
 	return kindNumber
 }
-

@@ -152,6 +152,7 @@ func xmlDecoder(r io.Reader) *xml.Decoder {
 // parse runs fn on every start element of a small part. A missing part is
 // no error: parse reports whether it was there.
 func (w *workbook) parse(name string, fn func(d *xml.Decoder, se xml.StartElement) error) (bool, error) {
+	name = strings.ToLower(name)
 	rc, err := w.open(name, maxSmallPart)
 	if err != nil || rc == nil {
 		return false, err
@@ -164,7 +165,7 @@ func (w *workbook) parse(name string, fn func(d *xml.Decoder, se xml.StartElemen
 			return true, nil
 		}
 		if err != nil {
-			return true, w.damaged("its part "+name, "is not valid XML (%v)", err)
+			return true, w.damaged("its part "+w.parts[name].Name, "is not valid XML (%v)", err)
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			if err := fn(d, se); err != nil {
@@ -268,13 +269,12 @@ func (w *workbook) readWorkbook(name string, rels relationships) error {
 // readStyles reads what each cell style makes of a number: a date, a time,
 // or a number (see numFmtKind).
 func (w *workbook) readStyles() error {
-	name := w.stylesPart
+	name := strings.ToLower(w.stylesPart)
 	if name == "" {
 		name = "xl/styles.xml"
 	}
 	custom := map[int]string{}
 	var ids []int
-	inXfs := false
 	_, err := w.parse(name, func(d *xml.Decoder, se xml.StartElement) error {
 		switch se.Name.Local {
 		case "numFmt":
@@ -294,13 +294,12 @@ func (w *workbook) readStyles() error {
 			}
 			custom[id] = code
 		case "cellXfs":
-			inXfs = true
 			// Its xf elements are the cell styles; those of cellStyleXfs
 			// are not. Read them here, to know where cellXfs ends.
 			for {
 				tok, err := d.Token()
 				if err != nil {
-					return w.damaged("its part "+name, "is not valid XML (%v)", err)
+					return w.damaged("its part "+w.parts[name].Name, "is not valid XML (%v)", err)
 				}
 				switch t := tok.(type) {
 				case xml.StartElement:
@@ -322,7 +321,6 @@ func (w *workbook) readStyles() error {
 		}
 		return nil
 	})
-	_ = inXfs
 	if err != nil {
 		return err
 	}
@@ -377,6 +375,7 @@ func (w *workbook) readSharedStrings() error {
 	if err != nil || rc == nil {
 		return err
 	}
+	name = w.parts[name].Name
 	defer rc.Close()
 	d := xmlDecoder(guardGaps(rc, maxGap))
 	var buf []byte

@@ -147,7 +147,9 @@ func (r *xlsxReader) checkEnd() error {
 }
 
 // where names the sheet and its part for a message.
-func (r *xlsxReader) where() string { return fmt.Sprintf("sheet %q (%s)", r.sheet, r.wb.parts[r.part].Name) }
+func (r *xlsxReader) where() string {
+	return fmt.Sprintf("sheet %q (%s)", r.sheet, r.wb.parts[r.part].Name)
+}
 
 func (r *xlsxReader) Header() []string { return r.header }
 

@@ -275,6 +275,8 @@ type workbookParts struct {
 	styles   string   // the inside of styleSheet
 	sheets   []string // the inside of each sheet's sheetData
 	date1904 bool
+	strings  []string          // the shared strings, as XML inside each si
+	parts    map[string]string // parts to add or to put in place of the made ones
 }
 
 func writeWorkbook(t *testing.T, w workbookParts) string {
@@ -303,6 +305,14 @@ func writeWorkbook(t *testing.T, w workbookParts) string {
 	parts["xl/workbook.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ` + ns + `>` + pr + `<sheets>` + sheets.String() + `</sheets></workbook>`
 	parts["xl/_rels/workbook.xml.rels"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`
 	parts["xl/styles.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet ` + ns + `>` + w.styles + `</styleSheet>`
+	if w.strings != nil {
+		parts["xl/sharedStrings.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst ` + ns + `><si>` + strings.Join(w.strings, "</si><si>") + `</si></sst>`
+		parts["xl/_rels/workbook.xml.rels"] = strings.Replace(parts["xl/_rels/workbook.xml.rels"], "</Relationships>",
+			`<Relationship Id="rIdT" Type="`+rel+`sharedStrings" Target="sharedStrings.xml"/></Relationships>`, 1)
+	}
+	for name, data := range w.parts {
+		parts[name] = data
+	}
 	return writeZip(t, parts)
 }
 
