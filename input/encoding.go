@@ -120,7 +120,7 @@ var class1252 = func() (t [256]uint8) {
 		t[b] = c1252Letter
 	}
 	t[0xD7], t[0xF7] = c1252Symbol, c1252Symbol // × ÷
-	for _, b := range []byte{0x83, 0x8A, 0x8C, 0x8E, 0x9A, 0x9C, 0x9E, 0x9F, 0xAA, 0xB5, 0xBA} {
+	for _, b := range []byte{0x8A, 0x8C, 0x8E, 0x9A, 0x9C, 0x9E, 0x9F, 0xAA, 0xB5, 0xBA} {
 		t[b] = c1252Letter
 	}
 	for _, b := range []byte{0x81, 0x8D, 0x8F, 0x90, 0x9D} {
@@ -175,7 +175,7 @@ var letterLangs = func() (t [256]uint32) {
 			t[b] |= 1 << i
 		}
 	}
-	for _, b := range []byte{0xAA, 0xBA, 0xB5, 0x9A, 0x9E, 0x9C, 0x83} {
+	for _, b := range []byte{0xAA, 0xBA, 0xB5, 0x9A, 0x9E, 0x9C} {
 		t[b] = ^uint32(0)
 	}
 	return t
@@ -215,6 +215,9 @@ func lower1252(b byte) byte {
 //     language uses, next to ç and ü, which Icelandic does not.
 //   - Five bytes mean nothing in Windows-1252 (0x81 0x8D 0x8F 0x90 0x9D);
 //     IBM code pages and Cyrillic ones use them.
+//   - Mac Roman keeps its accented letters where Windows-1252 has Š š Ž ž
+//     Œ œ Ÿ, which Western text seldom holds: Müller reads MŸller, Köln
+//     Kšln. More than one letter in four of these is suspect.
 //
 // The file is taken to be Windows-1252 when fewer than one word in twenty
 // with letters above ASCII is suspect, and it does not look Turkish: words
@@ -229,6 +232,9 @@ func fits1252(b []byte) (ok bool, word string, line int) {
 	// Words with þ ð ý: Icelandic ones mostly have á é í ó ú or æ too,
 	// Turkish ones (ş ğ ı read as þ ð ý) never do.
 	icelandic, turkish, notIcelandic := 0, 0, 0
+	// Letters among 0x80-0x9F (Š š Ž ž Œ œ Ÿ) are rare in Windows-1252
+	// text, and where Mac Roman keeps é ö ü å ä (Ž š Ÿ Œ Š).
+	highLetters, c1Letters := 0, 0
 	lineNo := 1
 	note := func(w []byte, ln int) {
 		suspect++
@@ -284,6 +290,10 @@ func fits1252(b []byte) (ok bool, word string, line int) {
 			c := b[i]
 			if c >= 0x80 && class1252[c] == c1252Letter {
 				high++
+				highLetters++
+				if c < 0xA0 {
+					c1Letters++
+				}
 				run++
 				longest = max(longest, run)
 				l := lower1252(c)
@@ -327,8 +337,32 @@ func fits1252(b []byte) (ok bool, word string, line int) {
 		return false, firstWord, firstLine
 	case suspect > 0 && suspect*20 >= words:
 		return false, firstWord, firstLine
+	case c1Letters >= 3 && c1Letters*4 > highLetters:
+		return false, "Š š Ž ž Œ œ Ÿ, as many as other letters", 0
 	}
 	return true, "", 0
+}
+
+// fitsMacRoman reports whether a file whose lines end in CR alone, and so
+// comes from old Mac Excel's "CSV (Macintosh)", reads well as the Mac Roman
+// it writes: decoded, every character is one Windows-1252 has too, and as
+// such the text passes fits1252.
+func fitsMacRoman(b []byte) bool {
+	text, err := charmap.Macintosh.NewDecoder().Bytes(b)
+	if err != nil {
+		return false
+	}
+	as1252, err := charmap.Windows1252.NewEncoder().Bytes(text)
+	if err != nil {
+		return false
+	}
+	ok, _, _ := fits1252(as1252)
+	return ok
+}
+
+// crOnly reports whether the sample's lines end in CR alone.
+func crOnly(b []byte) bool {
+	return bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, '\r') >= 0
 }
 
 // not1252Error refuses a file that is neither UTF-8 nor Windows-1252.
@@ -337,6 +371,8 @@ func not1252Error(word string, line int) error {
 	switch {
 	case strings.HasPrefix(word, "byte "):
 		where = fmt.Sprintf(" (line %d has %s, which is no character in Windows-1252)", line, word)
+	case line == 0 && word != "":
+		where = " (it has " + word + ")"
 	case line > 0 && utf8.ValidString(word):
 		where = fmt.Sprintf(" (line %d would read %q)", line, word)
 	}

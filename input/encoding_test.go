@@ -59,6 +59,8 @@ func TestEncodingDetection(t *testing.T) {
 		{"German", charmap.ISO8859_15, "iso-8859-15", true},
 		{"Swedish", charmap.Macintosh, "macintosh", false},
 		{"German", charmap.CodePage850, "ibm850", false},
+		{"German", charmap.Macintosh, "macintosh", false},
+		{"French", charmap.Macintosh, "macintosh", false},
 		{"Greek", charmap.ISO8859_7, "iso-8859-7", false},
 		{"Greek", charmap.Windows1253, "windows-1253", false},
 		{"Russian", charmap.Windows1251, "windows-1251", false},
@@ -121,6 +123,28 @@ func checkText(t *testing.T, r Reader, recs []Record, lines []string) {
 			t.Errorf("row %d = %q, want %q", rec.Line, got, lines[i+1])
 		}
 	}
+}
+
+// TestMacExcelCSV: "CSV (Macintosh)" is Mac Roman with lines ending in CR
+// alone; it is read as such without --encoding.
+func TestMacExcelCSV(t *testing.T) {
+	for _, lang := range []string{"German", "French", "Swedish", "Spanish"} {
+		text := strings.ReplaceAll(strings.ReplaceAll(languageSamples[lang], "’", "'"), "\n", "\r")
+		data, err := charmap.Macintosh.NewEncoder().Bytes([]byte(text))
+		must(t, err)
+		r, recs, err := readAll(t, writeFile(t, "mac.csv", data), Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", lang, err)
+		}
+		checkText(t, r, recs, strings.Split(strings.TrimSuffix(text, "\r"), "\r"))
+	}
+	// Windows-1252 text with CR alone still reads as Windows-1252.
+	text := "Namn;Stad\rÅsa Öberg;Göteborg\rKalle;Malmö\r"
+	data, err := charmap.Windows1252.NewEncoder().Bytes([]byte(text))
+	must(t, err)
+	r, recs, err := readAll(t, writeFile(t, "cr1252.csv", data), Options{})
+	must(t, err)
+	checkText(t, r, recs, strings.Split(strings.TrimSuffix(text, "\r"), "\r"))
 }
 
 func TestFits1252Words(t *testing.T) {

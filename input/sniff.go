@@ -44,7 +44,9 @@ var (
 // invalid, the others read right. Anything else is Windows-1252 (what Excel
 // on Windows writes for "CSV"; ISO 8859-1 files are in practice Windows-1252
 // too) when it reads well as such (see fits1252), and refused otherwise with
-// a message that names --encoding. NUL bytes mean UTF-16 without a mark or
+// a message that names --encoding. Lines that end in CR alone come from old
+// Mac Excel's "CSV (Macintosh)", which writes Mac Roman: such a file is read
+// as Mac Roman when that reads well. NUL bytes mean UTF-16 without a mark or
 // not text at all.
 func sniffEncoding(sample []byte, atEOF bool) (textEncoding, error) {
 	switch {
@@ -83,6 +85,9 @@ func sniffEncoding(sample []byte, atEOF bool) (textEncoding, error) {
 	}
 	if validUTF8Prefix(sample, atEOF) || mostlyUTF8(sample) {
 		return textEncoding{name: "UTF-8", checkUTF8: true}, nil
+	}
+	if crOnly(sample) && fitsMacRoman(sample) {
+		return textEncoding{name: "Macintosh", decoder: charmap.Macintosh, checkFFFD: true}, nil
 	}
 	if ok, word, line := fits1252(sample); !ok {
 		return textEncoding{}, not1252Error(word, line)
