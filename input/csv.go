@@ -172,35 +172,9 @@ func (r *csvReader) read() (Record, error) {
 		}
 	}
 	if prob.kind != probNone {
-		rec.Err = r.problemError(prob)
+		rec.Err = problemError(prob, r.header, r.comma, r.enc.name)
 	}
 	return rec, nil
-}
-
-// problemError words a record's problem. A column is named by its header
-// name where there is one.
-func (r *csvReader) problemError(p problem) error {
-	col := "column " + columnName(p.col)
-	if p.col < len(r.header) {
-		col = fmt.Sprintf("column %q", r.header[p.col])
-	}
-	switch p.kind {
-	case probQuote:
-		return fmt.Errorf("%s starts with a \" that is not closed by a \" followed by %s or the end of the line: double each \" inside a quoted cell", col, delimiterName(r.comma))
-	case probQuoteLong:
-		return fmt.Errorf("%s starts with a \" that is still open %s later, more than a row may hold: a stray quote (double each \" inside a quoted cell), or a cell far larger than a spreadsheet holds", col, sizeName(maxRecordBytes))
-	case probLongRow:
-		return fmt.Errorf("the row is longer than %s, the most a row may hold, and is not read: is this really delimited text?", sizeName(maxRecordBytes))
-	case probLongCell:
-		return fmt.Errorf("%s holds more than %s, the most a cell may hold", col, sizeName(maxCellBytes))
-	case probControl:
-		return fmt.Errorf("%s holds a control character (%s), which no account field may hold: remove it", col, controlName(p.char))
-	case probUTF8:
-		return fmt.Errorf("%s is not valid UTF-8 text, although the file starts as UTF-8: save the file as UTF-8 (in Excel: \"CSV UTF-8\")", col)
-	case probReplaced:
-		return fmt.Errorf("%s has a byte that is not a character in %s: check --encoding", col, r.enc.name)
-	}
-	return fmt.Errorf("%s cannot be read", col)
 }
 
 func sizeName(n int) string { return fmt.Sprintf("%d MiB", n>>20) }

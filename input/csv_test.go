@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -681,38 +680,47 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		defer r.Close()
-		n := len(r.Header())
-		if n == 0 {
-			t.Fatal("empty header")
-		}
-		line := 0
-		for i := 0; ; i++ {
-			if i > len(data)+1 {
-				t.Fatal("more records than bytes")
-			}
-			rec, err := r.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var fe *FileError
-				if !errors.As(err, &fe) {
-					t.Fatalf("Next: %v (%T), want a *FileError", err, err)
-				}
-				return
-			}
-			if len(rec.Cells) != n {
-				t.Fatalf("line %d has %d cells, header %d", rec.Line, len(rec.Cells), n)
-			}
-			if rec.Line <= line {
-				t.Fatalf("line %d after line %d", rec.Line, line)
-			}
-			line = rec.Line
-			for _, c := range rec.Cells {
-				if !utf8.ValidString(c) {
-					t.Fatalf("line %d: invalid UTF-8 in %q", rec.Line, c)
-				}
-			}
-		}
+		checkStream(t, r, len(data)+1)
 	})
+}
+
+// checkStream reads r to the end, checking what every Reader promises: no
+// more than max records, each with one cell of valid, control-free text per
+// header column and Kinds nil or as long, on increasing rows; every error a
+// *FileError.
+func checkStream(t *testing.T, r Reader, max int) {
+	t.Helper()
+	n := len(r.Header())
+	if n == 0 {
+		t.Fatal("empty header")
+	}
+	line := 0
+	for i := 0; ; i++ {
+		if i > max {
+			t.Fatal("more records than bytes")
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Next: %v (%T), want a *FileError", err, err)
+			}
+			return
+		}
+		if len(rec.Cells) != n || rec.Kinds != nil && len(rec.Kinds) != n {
+			t.Fatalf("row %d: %d cells, %d kinds, header %d", rec.Line, len(rec.Cells), len(rec.Kinds), n)
+		}
+		if rec.Line <= line {
+			t.Fatalf("row %d after row %d", rec.Line, line)
+		}
+		line = rec.Line
+		for _, c := range rec.Cells {
+			if _, k, _ := (textCheck{utf8: true}).badText(c); k != probNone {
+				t.Fatalf("row %d: cell %q", rec.Line, c)
+			}
+		}
+	}
 }

@@ -59,6 +59,7 @@ const (
 	probControl               // a control character in a cell
 	probUTF8                  // text that is not valid in the file's encoding
 	probReplaced              // a byte the chosen encoding does not define
+	probBadString             // XLSX: a shared string that is not there (its number in char)
 )
 
 // problem is the first thing wrong with a record: what, in which cell, and

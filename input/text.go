@@ -90,3 +90,32 @@ func controlName(r rune) string {
 	}
 	return fmt.Sprintf("U+%04X", r)
 }
+
+// problemError words a row's problem. A column is named by its header name
+// where there is one; comma and enc are a text file's delimiter and
+// encoding, for the problems only text has.
+func problemError(p problem, header []string, comma rune, enc string) error {
+	col := "column " + columnName(p.col)
+	if p.col < len(header) {
+		col = fmt.Sprintf("column %q", header[p.col])
+	}
+	switch p.kind {
+	case probQuote:
+		return fmt.Errorf("%s starts with a \" that is not closed by a \" followed by %s or the end of the line: double each \" inside a quoted cell", col, delimiterName(comma))
+	case probQuoteLong:
+		return fmt.Errorf("%s starts with a \" that is still open %s later, more than a row may hold: a stray quote (double each \" inside a quoted cell), or a cell far larger than a spreadsheet holds", col, sizeName(maxRecordBytes))
+	case probLongRow:
+		return fmt.Errorf("the row is longer than %s, the most a row may hold, and is not read", sizeName(maxRecordBytes))
+	case probLongCell:
+		return fmt.Errorf("%s holds more than %s, the most a cell may hold", col, sizeName(maxCellBytes))
+	case probControl:
+		return fmt.Errorf("%s holds a control character (%s), which no account field may hold: remove it", col, controlName(p.char))
+	case probUTF8:
+		return fmt.Errorf("%s is not valid UTF-8 text, although the file starts as UTF-8: save the file as UTF-8 (in Excel: \"CSV UTF-8\")", col)
+	case probReplaced:
+		return fmt.Errorf("%s has a byte that is not a character in %s: check --encoding", col, enc)
+	case probBadString:
+		return fmt.Errorf("%s refers to shared string %d, which the workbook does not have: the file is damaged; open it in Excel or LibreOffice and save it again", col, p.char)
+	}
+	return fmt.Errorf("%s cannot be read", col)
+}

@@ -96,7 +96,7 @@ func openXLSX(path string, opts Options) (r *xlsxReader, err error) {
 	}
 	headLine := r.row
 	if prob.kind != probNone {
-		return nil, fail(fmt.Errorf("sheet %q: header (row %d) cannot be read: %w", sheet.name, headLine, r.problemError(prob)))
+		return nil, fail(fmt.Errorf("sheet %q: header (row %d) cannot be read: %w", sheet.name, headLine, problemError(prob, r.header, 0, "")))
 	}
 	if r.header, err = checkHeader(cells, headLine); err != nil {
 		return nil, fail(fmt.Errorf("sheet %q: %w", sheet.name, err))
@@ -165,7 +165,7 @@ func (r *xlsxReader) Next() (rec Record, err error) {
 	rec = Record{Line: r.row}
 	n := len(r.header)
 	if prob.kind != probNone {
-		rec.Err = r.problemError(prob)
+		rec.Err = problemError(prob, r.header, 0, "")
 	}
 	for i := n; i < len(cells) && rec.Err == nil; i++ {
 		if strings.TrimSpace(cells[i]) != "" {
@@ -188,29 +188,6 @@ func (r *xlsxReader) Next() (rec Record, err error) {
 	rec.Cells = cells
 	return rec, nil
 }
-
-// problemError words a row's problem, naming the column by its header.
-func (r *xlsxReader) problemError(p problem) error {
-	col := "column " + columnName(p.col)
-	if p.col < len(r.header) {
-		col = fmt.Sprintf("column %q", r.header[p.col])
-	}
-	switch p.kind {
-	case probLongRow:
-		return fmt.Errorf("the row holds more than %s, the most a row may hold", sizeName(maxRecordBytes))
-	case probLongCell:
-		return fmt.Errorf("%s holds more than %s, the most a cell may hold", col, sizeName(maxCellBytes))
-	case probControl:
-		return fmt.Errorf("%s holds a control character (%s), which no account field may hold: remove it", col, controlName(p.char))
-	case probBadString:
-		return fmt.Errorf("%s refers to shared string %d, which the workbook does not have: the file is damaged; open it in Excel or LibreOffice and save it again", col, p.char)
-	}
-	return fmt.Errorf("%s cannot be read", col)
-}
-
-// probBadString is a cell that refers to a shared string that is not there;
-// the problem's char holds the number.
-const probBadString problemKind = 100
 
 // nextRow returns the cells of the next row that is not blank, with r.row
 // set to its row number, their kinds (nil when all are text) and the row's

@@ -147,35 +147,6 @@ func FuzzXLSXSheet(f *testing.F) {
 			return
 		}
 		defer r.Close()
-		n := len(r.Header())
-		line := 0
-		for i := 0; ; i++ {
-			if i > len(sheet) {
-				t.Fatal("more records than bytes")
-			}
-			rec, err := r.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var fe *FileError
-				if !errors.As(err, &fe) {
-					t.Fatalf("Next: %v (%T), want a *FileError", err, err)
-				}
-				return
-			}
-			if len(rec.Cells) != n || rec.Kinds != nil && len(rec.Kinds) != n {
-				t.Fatalf("row %d: %d cells, %d kinds, header %d", rec.Line, len(rec.Cells), len(rec.Kinds), n)
-			}
-			if rec.Line <= line {
-				t.Fatalf("row %d after row %d", rec.Line, line)
-			}
-			line = rec.Line
-			for _, c := range rec.Cells {
-				if _, k, _ := (textCheck{utf8: true}).badText(c); k != probNone {
-					t.Fatalf("row %d: cell %q", rec.Line, c)
-				}
-			}
-		}
+		checkStream(t, r, len(sheet))
 	})
 }
