@@ -231,6 +231,13 @@ func TestChosenEncodingRows(t *testing.T) {
 	}
 	checkRows(t, recs, []row{{2, []string{"1", "é"}, ""}})
 
+	r, recs, err = readAll(t, writeFile(t, "w.txt", utf16LE(t, "a\tb\r\n1\t李\r\n")), Options{Encoding: "utf-16le"})
+	must(t, err)
+	if !equal(r.Header(), []string{"a", "b"}) {
+		t.Errorf("header %q", r.Header())
+	}
+	checkRows(t, recs, []row{{2, []string{"1", "李"}, ""}})
+
 	// ISO 8859-1 proper: 0x80-0x9F are C1 controls, refused like others.
 	_, recs, err = readAll(t, writeFile(t, "l.csv", []byte("a,b\n1,\x93x\x94\n")), Options{Encoding: "iso-8859-1"})
 	must(t, err)
