@@ -32,8 +32,9 @@ type xlsxReader struct {
 	part   string // its part in the archive
 	rc     io.ReadCloser
 	dec    *xml.Decoder
-	row    int // the sheet row of the last row read
-	rows   int // row elements read, for Excel's limit
+	row    int  // the sheet row of the last row read
+	rows   int  // row elements read, for Excel's limit
+	inRow  bool // reading the cells of row r.row
 	header []string
 	next   *Record // the first data row, read ahead by Open
 	err    error   // a file-level error that ended the reading
@@ -220,8 +221,9 @@ func (r *xlsxReader) nextRow() (cells []string, kinds []cell.Kind, prob problem,
 			if num > maxSheetRows {
 				return nil, nil, problem{}, r.fail(fmt.Errorf("row %d is past row %d, Excel's last", num, maxSheetRows))
 			}
-			r.row = num
+			r.row, r.inRow = num, true
 			cells, kinds, prob, err = r.readRow()
+			r.inRow = false
 			if err != nil {
 				return nil, nil, problem{}, err
 			}
@@ -241,13 +243,17 @@ func (r *xlsxReader) nextRow() (cells []string, kinds []cell.Kind, prob problem,
 // fail turns an error of the sheet's XML into the reader's sticky
 // *FileError.
 func (r *xlsxReader) fail(err error) error {
+	at := fmt.Sprintf("after row %d", r.row)
+	if r.inRow {
+		at = fmt.Sprintf("in row %d", r.row)
+	}
 	switch {
 	case err == io.EOF:
-		err = r.wb.damaged(r.where(), "is cut off after row %d: its XML ends before the sheet does, so rows are missing", r.row)
+		err = r.wb.damaged(r.where(), "is cut off %s: its XML ends before the sheet does, so rows are missing", at)
 	case errors.Is(err, zip.ErrChecksum), errors.Is(err, zip.ErrFormat), errors.Is(err, io.ErrUnexpectedEOF):
-		err = r.wb.damaged(r.where(), "cannot be unpacked after row %d (%v)", r.row, err)
+		err = r.wb.damaged(r.where(), "cannot be unpacked %s (%v)", at, err)
 	default:
-		err = r.wb.damaged(r.where(), "is not valid XML after row %d (%v)", r.row, err)
+		err = r.wb.damaged(r.where(), "is not valid XML %s (%v)", at, err)
 	}
 	r.err = err
 	return err

@@ -189,7 +189,7 @@ func TestXLSXDamagedMidway(t *testing.T) {
 		`</row><row r="4"><c r="A4" t="inlineStr"><is><t>&a5;</t></is></c></row><row r="5">` + is("A5", "3") + `</row>`
 	p := writeWorkbook(t, workbookParts{sheets: []string{sheet}})
 	_, recs, err := readAll(t, p, Options{})
-	checkFileError(t, err, p, `the workbook is damaged: sheet "Sheet1" (xl/worksheets/sheet1.xml) is not valid XML after row 4 (XML syntax error on line 1: invalid character entity &a5;): open it in Excel or LibreOffice and save it again`)
+	checkFileError(t, err, p, `the workbook is damaged: sheet "Sheet1" (xl/worksheets/sheet1.xml) is not valid XML in row 4 (XML syntax error on line 1: invalid character entity &a5;): open it in Excel or LibreOffice and save it again`)
 	if !errors.Is(err, ErrDamaged) || len(recs) != 2 {
 		t.Errorf("%d records, errors.Is(err, ErrDamaged) = %v", len(recs), errors.Is(err, ErrDamaged))
 	}
