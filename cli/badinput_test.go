@@ -127,7 +127,7 @@ func TestBadInputs(t *testing.T) {
 		{
 			name: "multi-megabyte cell", file: "in.csv",
 			content: text("Account,E-mail,First name\n000000000000000000000001,ann@example.com," + huge + "\n000000000000000000000002,bob@example.com,Bob\n"),
-			code:    ExitRowsFailed, message: "(3145728 characters) is not accepted; payway takes at most 1024 characters", invalid: 1, applied: []string{"000000000000000000000002"},
+			code:    ExitRowsFailed, message: `column "First name" holds more than 1 MiB, the most a cell may hold`, invalid: 1, applied: []string{"000000000000000000000002"},
 		},
 		{
 			name: "blank rows", file: "in.csv",

@@ -190,3 +190,76 @@ func BenchmarkXLSXReadRaw(b *testing.B) {
 	}
 	reportRows(b, benchXLSXRows)
 }
+
+// writeHostileCSV writes a file of size bytes: a header, then either one line
+// without an end (long) or an unclosed quote on row 2 followed by ordinary
+// rows.
+func writeHostileCSV(b *testing.B, size int, long bool) (string, int) {
+	b.Helper()
+	p := filepath.Join(b.TempDir(), "hostile.csv")
+	f, err := os.Create(p)
+	must(b, err)
+	w := bufio.NewWriter(f)
+	cw := csv.NewWriter(w)
+	must(b, cw.Write(benchHeader))
+	cw.Flush()
+	rows := 0
+	if long {
+		w.WriteString("1,")
+		for n := 0; n < size; n += 16 {
+			w.WriteString("0123456789abcdef")
+		}
+		rows = 1
+	} else {
+		w.WriteString("1,\"user1@example.com,Åsa,Öberg,46701000001,1987-03-14,Göteborg,41301,1.50,a\n")
+		rows = 1
+		for i := 0; w.Buffered()+rows*100 < size; i++ {
+			must(b, cw.Write(benchRow(i)))
+			rows++
+			if rows%1000 == 0 {
+				cw.Flush()
+			}
+		}
+		cw.Flush()
+	}
+	must(b, w.Flush())
+	must(b, f.Close())
+	return p, rows
+}
+
+// BenchmarkCSVHostile reads the files of issue 11: a 64 MiB line without a
+// line break, and an unclosed quote on row 2 of a 64 MiB file. B/op stays
+// near the record limit whatever the file's size.
+func BenchmarkCSVHostile(b *testing.B) {
+	for _, long := range []bool{true, false} {
+		name := "unclosed-quote"
+		if long {
+			name = "long-line"
+		}
+		b.Run(name, func(b *testing.B) {
+			p, rows := writeHostileCSV(b, 64<<20, long)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				r, err := Open(p, Options{})
+				must(b, err)
+				n, bad := 0, 0
+				for {
+					rec, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					must(b, err)
+					n++
+					if rec.Err != nil {
+						bad++
+					}
+				}
+				must(b, r.Close())
+				if n != rows || bad != 1 {
+					b.Fatalf("%d rows (%d invalid), want %d (1)", n, bad, rows)
+				}
+			}
+		})
+	}
+}

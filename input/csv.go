@@ -2,20 +2,17 @@ package input
 
 import (
 	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/acctimport/acctimport/internal/csvsafe"
 	"io"
 	"os"
-	"strings"
-	"unicode/utf8"
 
 	"golang.org/x/text/transform"
+
+	"github.com/acctimport/acctimport/internal/csvsafe"
 )
 
-// csvReader streams a delimited text file through encoding/csv.
+// csvReader streams a delimited text file through csvParser.
 //
 // Cells are exactly as written in the file, with one exception: a cell that
 // starts with a single quote followed by =, +, -, @, a tab or a carriage
@@ -24,27 +21,19 @@ import (
 // fixed and fed back unchanged; the cost is that a cell really meant to start
 // with '= loses its quote too.
 type csvReader struct {
-	path      string
-	file      *os.File
-	src       *replayReader
-	cr        *csv.Reader
-	comma     rune
-	checkUTF8 bool
-	header    []string
-
-	// Line bookkeeping, in physical lines of the file. A spreadsheet program
-	// shows a quoted cell that spans lines as one row, so rows are counted
-	// from the lines between records, not from the line numbers.
-	row      int // the spreadsheet row of the last record read
-	endLine  int // the physical line the last record ended on
-	lineBase int // physical lines before the input of cr (after a resync)
-	markLine int // endLine relative to cr, when the current record began
+	path   string
+	file   *os.File
+	p      *csvParser
+	comma  rune
+	enc    textEncoding
+	header []string
+	row    int // the spreadsheet row of the last record read
 
 	next *Record // the first data row, read ahead by Open
 	err  error   // a file-level error that ended the reading
 }
 
-func openCSV(path string, comma rune) (r *csvReader, err error) {
+func openCSV(path string, comma rune, encoding string) (r *csvReader, err error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, &FileError{Path: path, Err: fmt.Errorf("cannot open the file: %w", unwrapPathError(err))}
@@ -62,7 +51,12 @@ func openCSV(path string, comma rune) (r *csvReader, err error) {
 	if err != nil && !atEOF {
 		return fail(fmt.Errorf("cannot read the file: %w", err))
 	}
-	enc, err := sniffEncoding(sample, atEOF)
+	var enc textEncoding
+	if encoding != "" {
+		enc, err = chosenEncoding(sample, encoding)
+	} else {
+		enc, err = sniffEncoding(sample, atEOF)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -76,10 +70,11 @@ func openCSV(path string, comma rune) (r *csvReader, err error) {
 	if enc.decoder != nil {
 		text = transform.NewReader(br, enc.decoder.NewDecoder())
 	}
-	r = &csvReader{path: path, file: f, src: &replayReader{r: text}, comma: comma, checkUTF8: enc.checkUTF8}
-	r.cr = r.newCSV()
+	r = &csvReader{path: path, file: f, p: newCSVParser(text, byte(comma)), comma: comma, enc: enc}
 
-	// The header is the first row that is not blank.
+	// The header is the first row that is not blank. A row that cannot be
+	// read is the header as far as anyone can tell: it is refused, never
+	// passed over for the next one.
 	var head Record
 	for {
 		rec, err := r.read()
@@ -89,11 +84,11 @@ func openCSV(path string, comma rune) (r *csvReader, err error) {
 		if err != nil {
 			return fail(err)
 		}
-		if blank(rec.Cells) {
-			continue
-		}
 		if rec.Err != nil {
 			return fail(fmt.Errorf("header (row %d) cannot be read: %w", rec.Line, rec.Err))
+		}
+		if blank(rec.Cells) {
+			continue
 		}
 		head = rec
 		break
@@ -112,16 +107,6 @@ func openCSV(path string, comma rune) (r *csvReader, err error) {
 	}
 	r.next = &rec
 	return r, nil
-}
-
-func (r *csvReader) newCSV() *csv.Reader {
-	cr := csv.NewReader(r.src)
-	cr.Comma = r.comma
-	cr.FieldsPerRecord = -1 // ragged rows are the row's problem, not the file's
-	// Safe: Next copies the cells into a fresh slice of its own, and
-	// encoding/csv allocates each record's text anew.
-	cr.ReuseRecord = true
-	return cr
 }
 
 func (r *csvReader) Header() []string { return r.header }
@@ -150,113 +135,49 @@ func (r *csvReader) Next() (Record, error) {
 }
 
 // read returns the next record of the file with its cells as read, blank or
-// not. Only a failure to read the file is an error.
+// not, and its problem as its Err. Only a failure to read the file is an
+// error.
 func (r *csvReader) read() (Record, error) {
 	if r.err != nil {
 		return Record{}, r.err
 	}
-	start := r.cr.InputOffset()
-	r.src.mark(start)
-	r.markLine = r.endLine - r.lineBase
-	fields, err := r.cr.Read()
+	cells, prob, err := r.p.next()
 	if err != nil {
-		return r.readError(fields, err, start)
-	}
-
-	first, _ := r.cr.FieldPos(0)
-	last := len(fields) - 1
-	lastLine, _ := r.cr.FieldPos(last)
-	rec := r.advance(r.lineBase+first, r.lineBase+lastLine+strings.Count(fields[last], "\n"))
-	rec.Cells = make([]string, len(fields))
-	for i, f := range fields {
-		if r.checkUTF8 && !utf8.ValidString(f) {
-			if rec.Err == nil {
-				rec.Err = fmt.Errorf("column %s is not valid UTF-8 text, although the file starts as UTF-8: save the file as UTF-8 (in Excel: \"CSV UTF-8\")", columnName(i))
-			}
-			// Never hand on bytes that are not text: they would be mojibake
-			// in an API and break the XML of an XLSX report.
-			f = strings.ToValidUTF8(f, "\uFFFD")
+		if err == io.EOF {
+			r.err = io.EOF
+		} else {
+			r.err = &FileError{Path: r.path, Err: fmt.Errorf("cannot read the file after row %d: %w", r.row, err)}
 		}
-		rec.Cells[i] = f
+		return Record{}, r.err
+	}
+	// Every record is a row, a blank line too: that is how a spreadsheet
+	// program numbers them.
+	r.row++
+	rec := Record{Line: r.row, Cells: cells}
+	// One look at the whole record: the cells are parts of one string.
+	check := textCheck{utf8: r.enc.checkUTF8, fffd: r.enc.checkFFFD}
+	if _, kind, _ := check.badText(r.p.joined); kind != probNone {
+		for i, c := range cells {
+			_, kind, char := check.badText(c)
+			if kind == probNone {
+				continue
+			}
+			if prob.kind == probNone {
+				prob = problem{kind: kind, col: i, char: char}
+			}
+			// Never hand on bytes that are not text: they would be
+			// mojibake in an API, reach a terminal, or break the XML of
+			// an XLSX report.
+			cells[i] = cleanText(c)
+		}
+	}
+	if prob.kind != probNone {
+		rec.Err = problemError(prob, r.header, r.comma, r.enc.name)
 	}
 	return rec, nil
 }
 
-// readError handles an error from encoding/csv; it is a function of its own
-// so that the *csv.ParseError it needs is not allocated for every row.
-func (r *csvReader) readError(fields []string, err error, start int64) (Record, error) {
-	var pe *csv.ParseError
-	switch {
-	case errors.As(err, &pe):
-		return r.broken(fields, pe, start), nil
-	case err == io.EOF:
-		r.err = io.EOF
-	default:
-		r.err = &FileError{Path: r.path, Err: fmt.Errorf("cannot read the file: %w", err)}
-	}
-	return Record{}, r.err
-}
-
-// advance moves the row count past a record on physical lines first..last
-// and returns its Record. Blank lines between records count as rows.
-func (r *csvReader) advance(first, last int) Record {
-	r.row += first - r.endLine
-	r.endLine = last
-	return Record{Line: r.row}
-}
-
-// broken turns a record encoding/csv could not parse into a Record with an
-// Err, and makes sure reading can go on after it.
-//
-// A quote that opens a cell and is never closed makes encoding/csv read on,
-// over the following lines, until it finds another quote, or to the end of
-// the file. When that happened, the reading restarts on the line after the
-// one the broken record began on, so one stray quote costs one row instead of
-// the rest of the file.
-func (r *csvReader) broken(fields []string, pe *csv.ParseError, start int64) Record {
-	col := columnName(len(fields))
-	var rec Record
-	if errors.Is(pe.Err, csv.ErrBareQuote) {
-		rec = r.advance(r.lineBase+pe.StartLine, r.lineBase+pe.Line)
-		rec.Err = fmt.Errorf("column %s has a \" inside a cell that does not start with one: put the whole cell in quotes and double each \" inside it", col)
-	} else {
-		rec = r.advance(r.lineBase+pe.StartLine, r.lineBase+pe.StartLine)
-		rec.Err = fmt.Errorf("column %s starts with a \" that is not closed by a \" followed by %s or the end of the line: double each \" inside a quoted cell", col, delimiterName(r.comma))
-		if pe.Line > pe.StartLine {
-			r.resync(pe.StartLine-r.markLine, start)
-		} else {
-			r.endLine = r.lineBase + pe.Line
-		}
-	}
-	// The fields read before the broken one are sound; the rest are lost.
-	rec.Cells = make([]string, len(fields))
-	for i, f := range fields {
-		if r.checkUTF8 {
-			f = strings.ToValidUTF8(f, "\uFFFD")
-		}
-		rec.Cells[i] = f
-	}
-	return rec
-}
-
-// resync restarts parsing after the first skip lines of the input that began
-// at offset start (the beginning of the broken record, and the blank lines
-// before it).
-func (r *csvReader) resync(skip int, start int64) {
-	held := r.src.since(start)
-	pos := 0
-	for ; skip > 0; skip-- {
-		i := bytes.IndexByte(held[pos:], '\n')
-		if i < 0 {
-			pos = len(held)
-			break
-		}
-		pos += i + 1
-	}
-	r.lineBase = r.endLine
-	r.src.replay(held[pos:])
-	r.cr = r.newCSV()
-}
+func sizeName(n int) string { return fmt.Sprintf("%d MiB", n>>20) }
 
 // fit gives a record exactly one cell per header column, undoes the CSV
 // injection escape, and flags a ragged row. Extra cells that are empty are no
@@ -306,51 +227,6 @@ func delimiterName(d rune) string {
 		return "a |"
 	}
 	return fmt.Sprintf("%q", d)
-}
-
-// replayReader passes text through to encoding/csv and holds on to what it
-// passed since the start of the current record, so that after a broken
-// record the lines it swallowed can be read again.
-type replayReader struct {
-	r    io.Reader
-	held []byte // the bytes from offset off on, as handed out
-	off  int64
-	head int // held[:head] is before the mark and may be dropped
-}
-
-func (p *replayReader) Read(b []byte) (int, error) {
-	n, err := p.r.Read(b)
-	if n > 0 {
-		// Drop what is before the mark when that frees at least half of
-		// the buffer, so that copying stays cheap.
-		if p.head > 0 && p.head >= len(p.held)/2 {
-			m := copy(p.held, p.held[p.head:])
-			p.held = p.held[:m]
-			p.off += int64(p.head)
-			p.head = 0
-		}
-		p.held = append(p.held, b[:n]...)
-	}
-	return n, err
-}
-
-// mark tells that nothing before offset pos is needed any more.
-func (p *replayReader) mark(pos int64) {
-	if h := int(pos - p.off); h > p.head && h <= len(p.held) {
-		p.head = h
-	}
-}
-
-// since returns the bytes handed out from offset pos on (after the mark).
-func (p *replayReader) since(pos int64) []byte {
-	return p.held[int(pos-p.off):]
-}
-
-// replay makes the reader hand out b before the rest of the input, as a new
-// stream starting at offset 0.
-func (p *replayReader) replay(b []byte) {
-	p.r = io.MultiReader(bytes.NewReader(bytes.Clone(b)), p.r)
-	p.held, p.off, p.head = p.held[:0], 0, 0
 }
 
 // unwrapPathError drops the path an *os.PathError repeats, as FileError names

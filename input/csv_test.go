@@ -3,12 +3,13 @@ package input
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
-	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -182,13 +183,13 @@ func TestCSV(t *testing.T) {
 			},
 		},
 		{
-			name:   "a bare quote spoils its row only",
+			name:   "a quote inside a cell that does not start with one is a character, as Excel and Python read it",
 			file:   "q.csv",
-			data:   []byte("a,b,c\n1,12\" pizza,3\n4,5,6\n"),
+			data:   []byte("a,b,c\n1,12\" pizza,3\n4,37°36'37.8\"N,He said \"hi\" twice\n"),
 			header: []string{"a", "b", "c"},
 			rows: []row{
-				{2, []string{"1", "", ""}, `column B has a " inside a cell`},
-				{3, []string{"4", "5", "6"}, ""},
+				{2, []string{"1", `12" pizza`, "3"}, ""},
+				{3, []string{"4", `37°36'37.8"N`, `He said "hi" twice`}, ""},
 			},
 		},
 		{
@@ -197,7 +198,9 @@ func TestCSV(t *testing.T) {
 			data:   []byte("a,b,c\n1,\"The Boss\" Smith,3\n4,5,6\n"),
 			header: []string{"a", "b", "c"},
 			rows: []row{
-				{2, []string{"1", "", ""}, `column B starts with a " that is not closed`},
+				// The cell holds the file's text, quotes and all, so that
+				// the report shows what to fix.
+				{2, []string{"1", `"The Boss" Smith`, "3"}, `column "b" starts with a " that is not closed`},
 				{3, []string{"4", "5", "6"}, ""},
 			},
 		},
@@ -207,7 +210,7 @@ func TestCSV(t *testing.T) {
 			data:   []byte("id,name,city\n1,\"Bob,Stockholm\n\n2,Alice,Malmö\n3,\"Eve\",Lund\n4,Ann,Umeå\n"),
 			header: []string{"id", "name", "city"},
 			rows: []row{
-				{2, []string{"1", "", ""}, `column B starts with a " that is not closed by a " followed by a comma`},
+				{2, []string{"1", "", ""}, `column "name" starts with a " that is not closed by a " followed by a comma`},
 				{4, []string{"2", "Alice", "Malmö"}, ""},
 				{5, []string{"3", "Eve", "Lund"}, ""},
 				{6, []string{"4", "Ann", "Umeå"}, ""},
@@ -246,6 +249,55 @@ func TestCSV(t *testing.T) {
 				{4, []string{"'abc", "'=x"}, ""},
 				{5, []string{"\t1", "'"}, ""},
 			},
+		},
+		{
+			name:   "old Mac Excel: CR alone ends a line",
+			file:   "mac.csv",
+			data:   []byte("id;name;city\r1;Åsa;Göteborg\r\r2;\"multi\nline\";Lund\r3;\"x\"\"y\";\r"),
+			header: []string{"id", "name", "city"},
+			rows: []row{
+				{2, []string{"1", "Åsa", "Göteborg"}, ""},
+				{4, []string{"2", "multi\nline", "Lund"}, ""},
+				{5, []string{"3", `x"y`, ""}, ""},
+			},
+		},
+		{
+			name:   "LF, CRLF and CR mixed in one file",
+			file:   "mixed.csv",
+			data:   []byte("a,b\n1,x\r\n2,y\r3,z\n\r4,w"),
+			header: []string{"a", "b"},
+			rows: []row{
+				{2, []string{"1", "x"}, ""},
+				{3, []string{"2", "y"}, ""},
+				{4, []string{"3", "z"}, ""},
+				{6, []string{"4", "w"}, ""}, // LF then CR is two line breaks
+			},
+		},
+		{
+			name: "a space before a quote: the quote is a character, as in Excel and Python",
+			file: "sp.csv",
+			data: []byte("\"int\", \"number\", \"text, too\"\n1, 2, \"x\"\n"),
+			// Python's csv reads ['int', ' "number"', ' "text', ' too"'];
+			// so does Excel.
+			header: []string{"int", `"number"`, `"text`, `too"`},
+			rows:   []row{{2, []string{"1", " 2", ` "x"`, ""}, "row has 3 cells, the header has 4"}},
+		},
+		{
+			name:   "RFC 4180 quoting where a cell starts with a quote",
+			file:   "rfc.csv",
+			data:   []byte("a,b,c\r\n\"1,5\",\"say \"\"hi\"\"\",\"\"\r\n\"\",\"line\r\nbreak\",\"cr\ronly\"\r\n"),
+			header: []string{"a", "b", "c"},
+			rows: []row{
+				{2, []string{"1,5", `say "hi"`, ""}, ""},
+				{3, []string{"", "line\nbreak", "cr\ronly"}, ""},
+			},
+		},
+		{
+			name:   "a quoted cell closed then followed by text keeps the text as written",
+			file:   "q.csv",
+			data:   []byte("a,b,c\n1,\"x, y\"z,3\n"),
+			header: []string{"a", "b", "c"},
+			rows:   []row{{2, []string{"1", `"x, y"z`, "3"}, `column "b" starts with a " that is not closed`}},
 		},
 		{
 			name:   "cells are not trimmed, header names are",
@@ -327,6 +379,9 @@ func TestCSVFileErrors(t *testing.T) {
 		{name: "empty names", file: "d.csv", data: []byte(",,,d,,f\n1,2,3,4,5,6\n"), want: "columns A to C have no name; column E has no name"},
 		{name: "a header of stray BOMs", file: "d.csv", data: []byte("\uFEFF\uFEFF,\uFEFF\n1\n"), want: "header (row 1) has no column names"},
 		{name: "broken header", file: "d.csv", data: []byte("a,\"b\"c\n1,2\n"), want: "header (row 1) cannot be read"},
+		{name: "a broken first row is the header, never skipped", file: "d.csv", data: []byte("\"id,name\n1,Bob\n2,Eve\n"), want: `header (row 1) cannot be read: column A starts with a " that is not closed`},
+		{name: "a broken first row after blank lines", file: "d.csv", data: []byte("\r\n\r\n\"id\"x;name\r\n1;Bob\r\n"), want: `header (row 3) cannot be read: column A starts with a "`},
+		{name: "a control character in the header", file: "d.csv", data: []byte("id,na\x1bme\n1,Bob\n"), want: "header (row 1) cannot be read: column B holds a control character (ESC, 0x1B)"},
 		{name: "a workbook named .csv", file: "w.csv", data: []byte("PK\x03\x04\x14\x00\x06\x00"), want: "zip archive, not delimited text"},
 		{name: "an .xls named .csv", file: "w.csv", data: []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, want: "old binary Excel (.xls)"},
 		{name: "binary", file: "b.csv", data: []byte("a,b\x00\x01\x00\x00\x00\n"), want: "not a text file"},
@@ -394,7 +449,7 @@ func TestCSVLateInvalidUTF8(t *testing.T) {
 	}
 	last := recs[len(recs)-2:]
 	checkRows(t, last, []row{
-		{n + 1, []string{"2", "G\uFFFDteborg"}, `column B is not valid UTF-8 text, although the file starts as UTF-8: save the file as UTF-8`},
+		{n + 1, []string{"2", "G\uFFFDteborg"}, `column "city" is not valid UTF-8 text, although the file starts as UTF-8: save the file as UTF-8`},
 		{n + 2, []string{"3", "Malmö"}, ""},
 	})
 	for _, r := range recs[:len(recs)-2] {
@@ -404,17 +459,126 @@ func TestCSVLateInvalidUTF8(t *testing.T) {
 	}
 }
 
-// TestCSVHugeCell reads cells larger than any line buffer.
-func TestCSVHugeCell(t *testing.T) {
-	big := strings.Repeat("x", 5<<20)
-	multi := strings.Repeat("line\n", 1<<20)
-	data := "a,b\n1," + big + "\n2,\"" + multi + "\"\n3,end\n"
-	_, recs, err := readAll(t, writeFile(t, "big.csv", []byte(data)), Options{})
+// TestCSVControlCharacters: a control character anywhere in the file makes
+// its row invalid, naming the column; the cell never holds it.
+func TestCSVControlCharacters(t *testing.T) {
+	var pad strings.Builder // past the sample, where the old check ended
+	pad.WriteString("Id,Name,Note\n")
+	n := 1
+	for pad.Len() < 2*sampleSize {
+		n++
+		fmt.Fprintf(&pad, "%d,Åsa,ok\n", n)
+	}
+	data := pad.String() +
+		"a,\x1b]0;pwned\x07,x\n" +
+		"b,ok,bell\x07\n" +
+		"c,\"quoted\x00nul\",x\n" +
+		"d,del\x7f,x\n" +
+		"e,csi\u009b2J,x\n" +
+		"f,tab\tand\\n,\"line\nbreak\"\n"
+	_, recs, err := readAll(t, writeFile(t, "c.csv", []byte(data)), Options{})
+	must(t, err)
+	for _, r := range recs[:n-1] {
+		if r.Err != nil {
+			t.Fatalf("row %d: %v", r.Line, r.Err)
+		}
+	}
+	checkRows(t, recs[n-1:], []row{
+		{n + 1, []string{"a", "\uFFFD]0;pwned\uFFFD", "x"}, `column "Name" holds a control character (ESC, 0x1B), which no account field may hold: remove it`},
+		{n + 2, []string{"b", "ok", "bell\uFFFD"}, `column "Note" holds a control character (BEL, 0x07)`},
+		{n + 3, []string{"c", "quoted\uFFFDnul", "x"}, `column "Name" holds a control character (NUL, 0x00)`},
+		{n + 4, []string{"d", "del\uFFFD", "x"}, `column "Name" holds a control character (DEL, 0x7F)`},
+		{n + 5, []string{"e", "csi\uFFFD2J", "x"}, `column "Name" holds a control character (U+009B)`},
+		{n + 6, []string{"f", "tab\tand\\n", "line\nbreak"}, ""},
+	})
+}
+
+// TestCSVLimits checks that a cell or a record past its size limit costs
+// its own row only, with a message, and that reading goes on at the next
+// line with the right row numbers.
+func TestCSVLimits(t *testing.T) {
+	under := strings.Repeat("x", maxCellBytes)
+	over := strings.Repeat("y", maxCellBytes+1)
+	long := strings.Repeat("z", maxRecordBytes+1)
+	var after strings.Builder // no quote in it for more than a record's size
+	n := 0
+	for after.Len() <= maxRecordBytes {
+		n++
+		fmt.Fprintf(&after, "%d,row %d\n", n, n)
+	}
+	tests := []struct {
+		name string
+		data string
+		rows []row
+		last row // the last record, when rows is nil
+		n    int
+	}{
+		{name: "a cell at the limit", data: "a,b\n1," + under + "\n2,ok\n", rows: []row{{2, []string{"1", under}, ""}, {3, []string{"2", "ok"}, ""}}},
+		{name: "a cell past the limit", data: "a,b\n1," + over + "\n2,ok\n", rows: []row{{2, []string{"1", over}, `column "b" holds more than 1 MiB, the most a cell may hold`}, {3, []string{"2", "ok"}, ""}}},
+		{name: "a quoted cell past the limit", data: "a,b\n1,\"" + over + "\"\n2,ok\n", rows: []row{{2, []string{"1", over}, `column "b" holds more than 1 MiB`}, {3, []string{"2", "ok"}, ""}}},
+		{name: "a line past the limit", data: "a,b\n1," + long + "\r\n2,ok\r\n", rows: []row{{2, []string{"", ""}, "the row is longer than 4 MiB, the most a row may hold"}, {3, []string{"2", "ok"}, ""}}},
+		{name: "a line past the limit at the end", data: "a,b\n0,ok\n1," + long, rows: []row{{2, []string{"0", "ok"}, ""}, {3, []string{"", ""}, "the row is longer than 4 MiB"}}},
+		{name: "a line past the limit, CR only", data: "a,b\r1," + long + "\r2,ok\r", rows: []row{{2, []string{"", ""}, "the row is longer than 4 MiB"}, {3, []string{"2", "ok"}, ""}}},
+		{
+			name: "an unclosed quote on row 2 costs row 2 only",
+			data: "id,name\n0,\"Bob\n" + after.String(),
+			n:    n + 1,
+			last: row{n + 2, []string{fmt.Sprint(n), fmt.Sprintf("row %d", n)}, ""},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, recs, err := readAll(t, writeFile(t, "big.csv", []byte(tt.data)), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.rows != nil {
+				checkRows(t, recs, tt.rows)
+				return
+			}
+			if len(recs) != tt.n {
+				t.Fatalf("%d records, want %d", len(recs), tt.n)
+			}
+			checkRows(t, recs[:1], []row{{2, []string{"0", ""}, `column "name" starts with a " that is still open 4 MiB later`}})
+			checkRows(t, recs[len(recs)-1:], []row{tt.last})
+			for _, r := range recs[1:] {
+				if r.Err != nil {
+					t.Fatalf("row %d: %v", r.Line, r.Err)
+				}
+			}
+		})
+	}
+}
+
+// TestCSVLongLineMemory reads a line far past the limit: the reader must
+// not hold it (encoding/csv read a 1 GB line into 4.4 GB).
+func TestCSVLongLineMemory(t *testing.T) {
+	const size = 64 << 20
+	p := filepath.Join(t.TempDir(), "long.csv")
+	f, err := os.Create(p)
+	must(t, err)
+	_, err = f.WriteString("a,b\n1,")
+	must(t, err)
+	chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096)
+	for written := 0; written < size; written += len(chunk) {
+		_, err = f.Write(chunk)
+		must(t, err)
+	}
+	_, err = f.WriteString("\n2,ok\n")
+	must(t, err)
+	must(t, f.Close())
+
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, recs, err := readAll(t, p, Options{})
+	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 || recs[0].Cells[1] != big || recs[1].Cells[1] != multi || recs[2].Line != 4 {
-		t.Fatalf("got %d records, last on line %d", len(recs), recs[len(recs)-1].Line)
+	checkRows(t, recs, []row{{2, []string{"", ""}, "the row is longer than 4 MiB"}, {3, []string{"2", "ok"}, ""}})
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4*maxRecordBytes {
+		t.Errorf("reading a %d MiB line allocated %d MiB", size>>20, alloc>>20)
 	}
 }
 
@@ -453,9 +617,11 @@ func TestSniffEncoding(t *testing.T) {
 		{[]byte("plain ascii"), true, "UTF-8"},
 		{[]byte("Göteborg"), true, "UTF-8"},
 		{[]byte("G\xf6teborg"), true, "Windows-1252"},
-		{[]byte("Göteborg\xc3"), false, "UTF-8"},       // cut inside ö
-		{[]byte("Göteborg\xc3"), true, "Windows-1252"}, // not cut: broken
-		{[]byte("Göteborg\xe2\x82"), false, "UTF-8"},   // cut inside €
+		{[]byte("Göteborg\xc3"), false, "UTF-8"}, // cut inside ö
+		{[]byte("Göteborg\xc3"), true, "UTF-8"},  // not cut: broken, but mostly UTF-8
+		{[]byte("G\xf6teborg,M\xfcller"), true, "Windows-1252"},
+		{[]byte("Malmö,G\xf6teborg,Lund"), true, "UTF-8"}, // a row pasted from elsewhere
+		{[]byte("Göteborg\xe2\x82"), false, "UTF-8"},      // cut inside €
 		{[]byte("\xef\xbb\xbfa"), true, "UTF-8"},
 		{[]byte("\xff\xfea\x00"), true, "UTF-16LE"},
 		{[]byte("\xfe\xff\x00a"), true, "UTF-16BE"},
@@ -514,38 +680,47 @@ func FuzzCSV(f *testing.F) {
 			return
 		}
 		defer r.Close()
-		n := len(r.Header())
-		if n == 0 {
-			t.Fatal("empty header")
-		}
-		line := 0
-		for i := 0; ; i++ {
-			if i > len(data)+1 {
-				t.Fatal("more records than bytes")
-			}
-			rec, err := r.Next()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var fe *FileError
-				if !errors.As(err, &fe) {
-					t.Fatalf("Next: %v (%T), want a *FileError", err, err)
-				}
-				return
-			}
-			if len(rec.Cells) != n {
-				t.Fatalf("line %d has %d cells, header %d", rec.Line, len(rec.Cells), n)
-			}
-			if rec.Line <= line {
-				t.Fatalf("line %d after line %d", rec.Line, line)
-			}
-			line = rec.Line
-			for _, c := range rec.Cells {
-				if !utf8.ValidString(c) {
-					t.Fatalf("line %d: invalid UTF-8 in %q", rec.Line, c)
-				}
-			}
-		}
+		checkStream(t, r, len(data)+1)
 	})
+}
+
+// checkStream reads r to the end, checking what every Reader promises: no
+// more than max records, each with one cell of valid, control-free text per
+// header column and Kinds nil or as long, on increasing rows; every error a
+// *FileError.
+func checkStream(t *testing.T, r Reader, max int) {
+	t.Helper()
+	n := len(r.Header())
+	if n == 0 {
+		t.Fatal("empty header")
+	}
+	line := 0
+	for i := 0; ; i++ {
+		if i > max {
+			t.Fatal("more records than bytes")
+		}
+		rec, err := r.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Next: %v (%T), want a *FileError", err, err)
+			}
+			return
+		}
+		if len(rec.Cells) != n || rec.Kinds != nil && len(rec.Kinds) != n {
+			t.Fatalf("row %d: %d cells, %d kinds, header %d", rec.Line, len(rec.Cells), len(rec.Kinds), n)
+		}
+		if rec.Line <= line {
+			t.Fatalf("row %d after row %d", rec.Line, line)
+		}
+		line = rec.Line
+		for _, c := range rec.Cells {
+			if _, k, _ := (textCheck{utf8: true}).badText(c); k != probNone {
+				t.Fatalf("row %d: cell %q", rec.Line, c)
+			}
+		}
+	}
 }

@@ -1,7 +1,10 @@
 // Package input streams the data rows of a spreadsheet the way a person sees
-// them in a spreadsheet program: CSV (any common delimiter and encoding) and
-// XLSX (dates as dates, numbers as their digits). Memory does not grow with
-// the number of rows.
+// them in a spreadsheet program: CSV read as Excel and Python's csv module
+// read it (any common delimiter, line ending and encoding; quotes literal
+// inside a cell), XLSX with dates as dates, numbers as their digits and text
+// as typed. Memory does not grow with the number of rows, and no row or cell
+// can make it grow past fixed limits; a row that cannot be read is that
+// row's problem, never silently lost.
 package input
 
 import (
@@ -18,12 +21,19 @@ type Record struct {
 	Line int
 	// Cells has exactly one value per header column.
 	Cells []string
-	// Kinds says, per cell, what type the cell had in the file (an XLSX
-	// date or number cell); nil means every cell is text, as in CSV.
+	// Kinds says, per cell, what type the cell had in an XLSX file, with
+	// its text in that type's canonical form (see cell.Kind): a number cell
+	// is cell.Number and its digits, a date cell cell.Date and YYYY-MM-DD, a
+	// date-time cell cell.DateTime, a time cell cell.Time, a boolean cell
+	// cell.Bool; text, error values (#N/A) and elapsed durations ([h]:mm:ss,
+	// "36:00:00") are cell.Text. Kinds is nil when every cell of the row is
+	// text, always in CSV; otherwise it is as long as Cells.
 	Kinds []cell.Kind
-	// Err is a problem with this row alone (a ragged row, a broken quote, text
-	// that is not valid in the file's encoding): the row is invalid, the
-	// others go on. Cells holds what could be read.
+	// Err is a problem with this row alone (a ragged row, a broken quote, a
+	// control character, text that is not valid in the file's encoding, a
+	// row or cell past its size limit): the row is invalid, the others go
+	// on. Cells holds what could be read, with what may not be shown
+	// (control characters, invalid bytes) replaced by U+FFFD.
 	Err error
 }
 
@@ -40,6 +50,11 @@ type Reader interface {
 // Options choose what to read.
 type Options struct {
 	Sheet string // XLSX: the sheet to read; "" means the first worksheet
+	// Encoding is the character set of delimited text, by its IANA or WHATWG
+	// name (windows-1252, iso-8859-7, macintosh, ibm850, ...; see
+	// CheckEncoding). "" detects UTF-8, UTF-16 and Windows-1252, and refuses
+	// other text, whose bytes would be guesswork.
+	Encoding string
 }
 
 // FileError is a problem with a whole input file: it cannot be opened, is

@@ -87,19 +87,6 @@ func TestBuiltinKind(t *testing.T) {
 	}
 }
 
-func TestFixElapsed1904(t *testing.T) {
-	for in, want := range map[string]string{
-		elapsedMarker + "35124:00:00": "36:00:00",
-		elapsedMarker + "35088:30:15": "0:30:15",
-		elapsedMarker + "junk":        "junk",
-		"35124:00:00":                 "35124:00:00",
-	} {
-		if got := fixElapsed1904(in); got != want {
-			t.Errorf("fixElapsed1904(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // FuzzNumFmtKind checks that any format code is classified without a panic,
 // and that quoting or escaping a code makes it a plain text literal, which
 // shows no date.

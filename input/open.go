@@ -13,9 +13,17 @@ import (
 // Every problem with the file as a whole is a *FileError that names the file
 // and says what to fix: it cannot be opened, is not the format its name says,
 // the sheet does not exist, the header is missing or has duplicate or empty
-// names, or there are no data rows (errors.Is(err, ErrNoData)). Open reads
-// ahead to the first data row, so a file with a header and nothing under it is
-// refused here, before anything could be sent.
+// names, or there are no data rows (errors.Is(err, ErrNoData)); text whose
+// character set is neither UTF-8, UTF-16 nor Windows-1252 and was not named
+// in Options.Encoding; a damaged workbook (errors.Is(err, ErrDamaged)),
+// including a sheet cut off in the middle. Open reads ahead to the first data
+// row, so a file with a header and nothing under it is refused here, before
+// anything could be sent.
+//
+// Next returns a *FileError only for damage that Open could not see: a
+// workbook whose sheet XML breaks in the middle (ErrDamaged, naming the row
+// after which it broke), or a file that cannot be read any more. Rows read
+// before it are sound.
 //
 // A Record's Cells are its own: they stay valid after later calls to Next,
 // so rows can be processed concurrently. In delimited text, a cell that
@@ -33,8 +41,11 @@ func Open(path string, opts Options) (Reader, error) {
 		if ext == ".tsv" {
 			comma = '\t'
 		}
-		return openCSV(path, comma)
+		return openCSV(path, comma, opts.Encoding)
 	case ".xlsx":
+		if opts.Encoding != "" {
+			return nil, &FileError{Path: path, Err: fmt.Errorf("--encoding %s was given, but an .xlsx workbook says its own character set: leave --encoding out", opts.Encoding)}
+		}
 		return openXLSX(path, opts)
 	case ".xls":
 		return nil, &FileError{Path: path, Err: errors.New(".xls is the old binary Excel format, which cannot be read: open it in Excel or LibreOffice and save it as .xlsx or .csv")}

@@ -22,6 +22,9 @@ type textEncoding struct {
 	// checkUTF8 is set when the file sampled as UTF-8: a later row that is
 	// not valid UTF-8 must be refused rather than passed on as mojibake.
 	checkUTF8 bool
+	// checkFFFD is set for an encoding the user chose: a byte it has no
+	// character for decodes to U+FFFD, and makes its row invalid.
+	checkFFFD bool
 }
 
 var (
@@ -36,10 +39,15 @@ var (
 //
 // A byte-order mark settles it (Excel writes one for "CSV UTF-8" and for
 // "Unicode text", which is UTF-16LE). Without one, text that is valid UTF-8 is
-// UTF-8 (plain ASCII included), and anything else is taken to be
-// Windows-1252: that is what Excel on Windows writes for "CSV", and ISO 8859-1
-// (Latin-1) files are in practice Windows-1252 too. NUL bytes mean UTF-16
-// without a mark or not text at all.
+// UTF-8 (plain ASCII included), and so is text that is mostly UTF-8 with a
+// few bytes that are not (a row pasted from elsewhere): those rows are
+// invalid, the others read right. Anything else is Windows-1252 (what Excel
+// on Windows writes for "CSV"; ISO 8859-1 files are in practice Windows-1252
+// too) when it reads well as such (see fits1252), and refused otherwise with
+// a message that names --encoding. Lines that end in CR alone come from old
+// Mac Excel's "CSV (Macintosh)", which writes Mac Roman: such a file is read
+// as Mac Roman when that reads well. NUL bytes mean UTF-16 without a mark or
+// not text at all.
 func sniffEncoding(sample []byte, atEOF bool) (textEncoding, error) {
 	switch {
 	case bytes.HasPrefix(sample, utf8BOM):
@@ -75,10 +83,37 @@ func sniffEncoding(sample []byte, atEOF bool) (textEncoding, error) {
 		}
 		return textEncoding{}, errors.New("this is not a text file (it contains NUL bytes): export the data as CSV")
 	}
-	if validUTF8Prefix(sample, atEOF) {
+	if validUTF8Prefix(sample, atEOF) || mostlyUTF8(sample) {
 		return textEncoding{name: "UTF-8", checkUTF8: true}, nil
 	}
+	if crOnly(sample) && fitsMacRoman(sample) {
+		return textEncoding{name: "Macintosh", decoder: charmap.Macintosh, checkFFFD: true}, nil
+	}
+	if ok, word, line := fits1252(sample); !ok {
+		return textEncoding{}, not1252Error(word, line)
+	}
 	return textEncoding{name: "Windows-1252", decoder: charmap.Windows1252}, nil
+}
+
+// mostlyUTF8 reports whether at least as many characters above ASCII are
+// well-formed UTF-8 as not. Windows-1252 text almost never holds a UTF-8 sequence by
+// chance (that would take, say, Ã followed by ¶).
+func mostlyUTF8(b []byte) bool {
+	good, bad := 0, 0
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size == 1 {
+			bad++
+		} else {
+			good++
+		}
+		i += size
+	}
+	return good > 0 && good >= bad
 }
 
 // validUTF8Prefix is utf8.Valid, except that when the sample was cut short a
@@ -150,22 +185,36 @@ func sniffDelimiter(sample []byte, atEOF bool) rune {
 }
 
 // sampleLines splits a sample into up to max non-blank records, keeping
-// newlines inside quotes within their record. A last line cut off by the end
-// of the sample is dropped, unless it is the only one.
+// line breaks inside quotes within their record. A line ends at LF, CRLF or
+// CR. A quote opens a quoted part only where a cell may start (at the start
+// of the line or after a candidate delimiter), as csvParser reads it. A last
+// line cut off by the end of the sample is dropped, unless it is the only
+// one.
 func sampleLines(sample []byte, atEOF bool, max int) [][]byte {
 	var lines [][]byte
 	inQuote, start := false, 0
 	for i := 0; i < len(sample) && len(lines) < max; i++ {
-		switch sample[i] {
+		switch c := sample[i]; c {
 		case '"':
-			inQuote = !inQuote
-		case '\n':
-			if !inQuote {
-				if l := sample[start:i]; len(bytes.TrimSpace(l)) > 0 {
-					lines = append(lines, l)
-				}
-				start = i + 1
+			switch {
+			case inQuote && i+1 < len(sample) && sample[i+1] == '"':
+				i++
+			case inQuote:
+				inQuote = false
+			case i == start || isCandidate(sample[i-1]):
+				inQuote = true
 			}
+		case '\n', '\r':
+			if inQuote {
+				break
+			}
+			if l := sample[start:i]; len(bytes.TrimSpace(l)) > 0 {
+				lines = append(lines, l)
+			}
+			if c == '\r' && i+1 < len(sample) && sample[i+1] == '\n' {
+				i++
+			}
+			start = i + 1
 		}
 	}
 	if rest := sample[start:]; len(lines) < max && len(bytes.TrimSpace(rest)) > 0 && (atEOF || len(lines) == 0) {
@@ -174,18 +223,27 @@ func sampleLines(sample []byte, atEOF bool, max int) [][]byte {
 	return lines
 }
 
-// countOutsideQuotes counts d in line, ignoring quoted parts. A doubled quote
-// inside quotes toggles twice, so it needs no special case.
+func isCandidate(c byte) bool { return bytes.IndexByte(delimiters[:], c) >= 0 }
+
+// countOutsideQuotes counts d in line outside quoted cells: a quote opens one
+// only at the start of a cell, and a doubled quote inside is no end.
 func countOutsideQuotes(line []byte, d byte) int {
-	n, inQuote := 0, false
-	for _, b := range line {
-		switch b {
-		case '"':
-			inQuote = !inQuote
-		case d:
-			if !inQuote {
-				n++
+	n := 0
+	for i := 0; i < len(line); i++ {
+		if line[i] == '"' && (i == 0 || line[i-1] == d) {
+			for i++; i < len(line); i++ {
+				if line[i] == '"' {
+					if i+1 < len(line) && line[i+1] == '"' {
+						i++
+						continue
+					}
+					break
+				}
 			}
+			continue
+		}
+		if line[i] == d {
+			n++
 		}
 	}
 	return n

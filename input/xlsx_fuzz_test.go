@@ -112,3 +112,41 @@ func hasControl(s string) bool {
 	}
 	return false
 }
+
+// FuzzXLSXSheet puts arbitrary XML in a sheet, and shared strings beside
+// it: the reader must never panic or hang, a problem must be a *FileError,
+// and every record must have one cell of valid, control-free text per header
+// column, on increasing rows, with Kinds nil or as long as Cells.
+func FuzzXLSXSheet(f *testing.F) {
+	for _, s := range []string{
+		`<row r="1"><c r="A1" t="inlineStr"><is><t>a</t></is></c></row><row r="2"><c r="A2"><v>1</v></c></row>`,
+		`<row><c t="s"><v>0</v></c><c t="s"><v>1</v></c></row><row><c s=""><v>1E+11</v></c><c t="str"><v>x_x000D_</v></c></row>`,
+		`<row r="1"><c r="B1" t="inlineStr"><is><t>b</t></is></c></row><row r="3"><c r="B3" t="d"><v>2021-01-01T10:00:00Z</v></c><c r="C3" t="b"><v>1</v></c></row>`,
+		`<row r="1048577"><c><v>1</v></c></row>`,
+		`<row><c r="XFE1"><v>1</v></c></row>`,
+		`<row r="1"><c t="s"><v>99</v></c></row>`,
+		`<row><c t="inlineStr"><is><t>_x001B_</t></is></c></row><row><c><v>-1</v></c></row>`,
+	} {
+		f.Add(s, "<t>x</t>")
+	}
+	f.Fuzz(func(t *testing.T, sheet, sst string) {
+		if len(sheet) > 4000 || len(sst) > 1000 {
+			return
+		}
+		p := writeWorkbook(t, workbookParts{
+			sheets:  []string{sheet},
+			strings: []string{sst, "<t>1E+11</t>"},
+			styles:  `<cellXfs count="3"><xf numFmtId="0"/><xf numFmtId="14"/><xf numFmtId="46"/></cellXfs>`,
+		})
+		r, err := Open(p, Options{})
+		if err != nil {
+			var fe *FileError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Open: %v (%T), want a *FileError", err, err)
+			}
+			return
+		}
+		defer r.Close()
+		checkStream(t, r, len(sheet))
+	})
+}

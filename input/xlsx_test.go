@@ -116,11 +116,9 @@ func TestXLSXParts(t *testing.T) {
 			{4, []string{" padded ", "rich text", "", "", "", "", "", "", ""}, ""},
 		}},
 		{"1904 date system", true, []row{
-			// Excelize converts an ISO date cell (t="d") to a serial number
-			// in the 1900 system whatever the workbook's, so G3 is off by
-			// the difference; such cells are rare, and rarer in 1904
-			// workbooks. This pins the behaviour, to notice a fix.
-			{3, []string{"46701234567", "1991-03-15", "1991-03-15T12:00:00", "ab", "TRUE", "#DIV/0!", "2025-07-01T08:15:00", "0.0125", "36:00:00"}, ""},
+			// An ISO date cell (t="d") is the same date in either system
+			// (excelize made it 1,462 days late).
+			{3, []string{"46701234567", "1991-03-15", "1991-03-15T12:00:00", "ab", "TRUE", "#DIV/0!", "2021-06-30T08:15:00", "0.0125", "36:00:00"}, ""},
 			{4, []string{" padded ", "rich text", "", "", "", "", "", "", ""}, ""},
 		}},
 	}
@@ -235,29 +233,38 @@ func TestXLSXFileErrors(t *testing.T) {
 	}
 }
 
-// TestXLSXPanicIsFileError makes sure a panic in excelize reaches the caller
-// as a *FileError, not a crash.
-func TestXLSXPanicIsFileError(t *testing.T) {
-	r := &xlsxReader{path: "x.xlsx"} // no rows iterator: nextRow panics
-	_, err := r.Next()
-	checkFileError(t, err, "x.xlsx", "the workbook is damaged or uses a feature that cannot be read")
-	if _, err2 := r.Next(); err2 != err {
-		t.Errorf("second Next = %v, want the same error", err2)
-	}
-}
-
-func TestPlainNumber(t *testing.T) {
+func TestFormatNumber(t *testing.T) {
 	for in, want := range map[string]string{
 		"1.23456789012346E+19": "12345678901234600000",
 		"-4.67E+09":            "-4670000000",
 		"1.234E-05":            "0.00001234",
 		"46701234567":          "46701234567",
-		"E+10":                 "E+10",
+		"4.6701234567E10":      "46701234567",
+		"123456789012345678":   "123456789012346000",
+		"1234567890123450000":  "1234567890123450000",
+		"0.30000000000000004":  "0.3",
+		"-0":                   "0",
+		"0.0000001":            "0.0000001",
+		"1e-7":                 "0.0000001",
+		"007":                  "7",
+		"1.50":                 "1.5",
+		"  12 ":                "12",
 		"1E+5 apples":          "1E+5 apples",
 		"EUR":                  "EUR",
 	} {
-		if got := plainNumber(in); got != want {
-			t.Errorf("plainNumber(%q) = %q, want %q", in, got, want)
+		r := &xlsxReader{wb: &workbook{}}
+		if got, _, _ := r.number([]byte(in), kindNumber); got != want {
+			t.Errorf("number(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for _, plain := range []string{"0", "1", "-1", "10", "0.5", "-0.25", "123456789012345", "46701234567"} {
+		if !plainDecimal([]byte(plain)) {
+			t.Errorf("plainDecimal(%q) = false", plain)
+		}
+	}
+	for _, not := range []string{"", "-", "-0", "00", "01", "1.", ".5", "1.50", "1e5", "1234567890123456", "1..2", "+1", " 1"} {
+		if plainDecimal([]byte(not)) {
+			t.Errorf("plainDecimal(%q) = true", not)
 		}
 	}
 }
@@ -268,6 +275,8 @@ type workbookParts struct {
 	styles   string   // the inside of styleSheet
 	sheets   []string // the inside of each sheet's sheetData
 	date1904 bool
+	strings  []string          // the shared strings, as XML inside each si
+	parts    map[string]string // parts to add or to put in place of the made ones
 }
 
 func writeWorkbook(t *testing.T, w workbookParts) string {
@@ -296,6 +305,14 @@ func writeWorkbook(t *testing.T, w workbookParts) string {
 	parts["xl/workbook.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><workbook ` + ns + `>` + pr + `<sheets>` + sheets.String() + `</sheets></workbook>`
 	parts["xl/_rels/workbook.xml.rels"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">` + rels.String() + `</Relationships>`
 	parts["xl/styles.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><styleSheet ` + ns + `>` + w.styles + `</styleSheet>`
+	if w.strings != nil {
+		parts["xl/sharedStrings.xml"] = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><sst ` + ns + `><si>` + strings.Join(w.strings, "</si><si>") + `</si></sst>`
+		parts["xl/_rels/workbook.xml.rels"] = strings.Replace(parts["xl/_rels/workbook.xml.rels"], "</Relationships>",
+			`<Relationship Id="rIdT" Type="`+rel+`sharedStrings" Target="sharedStrings.xml"/></Relationships>`, 1)
+	}
+	for name, data := range w.parts {
+		parts[name] = data
+	}
 	return writeZip(t, parts)
 }
 
