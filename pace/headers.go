@@ -39,11 +39,15 @@ const (
 	maxField   = 1024 // bytes of one field looked at
 	unixSecs   = 1e9  // a Reset this large is a Unix time (2001 on)
 	unixMillis = 1e12 // and this large, in milliseconds
+	// nearReset is a reset near enough that the quota fills by then.
+	nearReset = 2 * time.Second
+	minReset  = 50 * time.Millisecond
 )
 
 // quota is one limit the server announced.
 type quota struct {
 	rate      float64       // sustained requests/s (q/w); 0 when not said
+	limit     float64       // the quota's size; 0 when not said
 	remaining float64       // r; < 0 when not said
 	reset     time.Duration // t; < 0 when not said
 }
@@ -63,12 +67,22 @@ func (a *announcement) add(q quota) {
 
 // pace is the pace the announcement allows with others attempts sent
 // after the answer left the server (they are not counted in what remains
-// yet), or 0 when it says nothing usable. Where a quota names a sustained
-// rate, that is the pace, unless what remains would run out more than a
-// second before the reset at that rate (a window already partly spent);
-// then, as where no rate is named, what remains is spread evenly until
-// the reset. At least one attempt is left for the reset, so the pace never
-// stops: the server's Retry-After says more than a zero.
+// yet), or 0 when it says nothing usable.
+//
+// Where a quota names a sustained rate, that is the pace, unless what
+// remains would run out more than a second before the reset at that rate
+// (a window already partly spent): then what remains is spread evenly
+// until the reset. So it is where no rate is named and the reset is far
+// (a window of a minute or an hour). At least one attempt is left for the
+// reset, so the pace never stops: the server's Retry-After says more than
+// a zero would.
+//
+// A near reset with the quota's size told is a bucket that fills in a
+// second or two: what is missing from it fills again by the reset, so its
+// fill rate, the pace, is what is missing over the time to the reset.
+// (What remains would be spent at once by the rule for windows, and a
+// burst is all a bucket would answer that with.) A bucket nearly full
+// tells nothing: the pace in force stays.
 func (a *announcement) pace(others int) float64 {
 	best := 0.0
 	for i := range a.n {
@@ -77,7 +91,19 @@ func (a *announcement) pace(others int) float64 {
 		if q.remaining >= 0 && q.reset > 0 {
 			left := max(q.remaining-float64(others), 1)
 			t := q.reset.Seconds()
-			if p == 0 || left < p*(t-1) {
+			switch {
+			case p == 0 && q.limit > 0 && q.reset <= nearReset:
+				// The reset must be long enough for its precision (a
+				// millisecond, at best) to make a rate of it.
+				if q.reset < minReset {
+					break
+				}
+				// Remaining is whole: the bucket holds half a request more,
+				// on average, than it says.
+				if missing := q.limit - q.remaining; missing >= 2 {
+					p = (missing - 0.5) / t
+				}
+			case p == 0 || left < p*(t-1):
 				p = left / t
 				if q.rate > 0 {
 					p = min(p, q.rate)
@@ -91,8 +117,11 @@ func (a *announcement) pace(others int) float64 {
 	return best
 }
 
-// parseAnnouncement reads every family of limit header in h.
-func parseAnnouncement(h http.Header, now time.Time, a *announcement) {
+// parseAnnouncement reads every family of limit header in h. A Reset given
+// as a Unix time is counted from sent, when the attempt began: the server
+// decided on its limit then, not when the answer arrived a latency later,
+// and delays are counted from then too.
+func parseAnnouncement(h http.Header, sent time.Time, a *announcement) {
 	a.n = 0
 	if len(h) == 0 {
 		return
@@ -105,6 +134,9 @@ func parseAnnouncement(h http.Header, now time.Time, a *announcement) {
 		var q quota
 		l := list{s: lim}
 		for m, ok := l.next(); ok; m, ok = l.next() {
+			if m.isNum && q.limit == 0 {
+				q.limit = m.num
+			}
 			if m.isNum && q.rate == 0 {
 				q.rate = policyRate(m.num, m.params)
 			}
@@ -114,9 +146,9 @@ func parseAnnouncement(h http.Header, now time.Time, a *announcement) {
 		a.add(q)
 	}
 	if lim := field(h, hXLimit); lim != "" || field(h, hXRemaining) != "" {
-		q := quota{remaining: number(field(h, hXRemaining), -1), reset: -1}
+		q := quota{limit: max(number(lim, 0), 0), remaining: number(field(h, hXRemaining), -1), reset: -1}
 		if v := number(field(h, hXReset), -1); v >= 0 {
-			q.reset = resetIn(v, now)
+			q.reset = resetIn(v, sent)
 		}
 		a.add(q)
 	}

@@ -47,12 +47,12 @@ func (m *meter) add(now time.Duration) {
 }
 
 // recent is the rate of unthrottled answers over the last d (whole slots,
-// at most 5 s, at most since the start), and whether there was any.
-func (m *meter) recent(now, d time.Duration) (float64, bool) {
+// at most 5 s, at most since the start), and how many there were.
+func (m *meter) recent(now, d time.Duration) (float64, int64) {
 	m.advance(now)
 	k := min(int64(d/slotLen), nSlots, m.cur+1)
 	if k < 1 {
-		return 0, false
+		return 0, 0
 	}
 	var n int64
 	for j := int64(0); j < k; j++ {
@@ -61,9 +61,9 @@ func (m *meter) recent(now, d time.Duration) (float64, bool) {
 	// The current slot is only partly over.
 	span := time.Duration(k-1)*slotLen + now - time.Duration(m.cur)*slotLen
 	if span <= 0 || n == 0 {
-		return 0, false
+		return 0, 0
 	}
-	return float64(n) / span.Seconds(), true
+	return float64(n) / span.Seconds(), n
 }
 
 // peakAt is the highest rate over any 5 s, or over the whole run when it

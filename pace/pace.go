@@ -70,28 +70,31 @@ const (
 	slowStartGain = 1.0
 	// beta is the multiplicative decrease on a throttle.
 	beta = 0.85
-	// Below plateau×ceiling (the pace last throttled) the pace climbs back
-	// by fastGain×ceiling a second; above it by slowGain×ceiling, so the
-	// pace stays near the limit long between two probes.
+	// The climb after a cut: back to the ceiling (the pace the server
+	// took) in cubicK, never faster than fastGain×ceiling a second; the
+	// dwell near the ceiling is reached at plateau×ceiling. Past
+	// reprobe×ceiling unthrottled, the limit has risen: a slow start again.
+	cubicK        = 12 * time.Second
+	cubicC        = (1 - beta) / (12 * 12 * 12) // per s³: the curve is back at the ceiling after cubicK
+	fastGain      = 0.10
 	plateau       = 0.97
 	ceilingMargin = 0.98
-	fastGain      = 0.10
-	slowGain      = 0.002
-	// Past above×ceiling the climb is fast again (the ceiling was a low
-	// guess, or the limit has risen); past reprobe×ceiling unthrottled it
-	// is a slow start again.
-	above   = 1.02
-	reprobe = 1.25
+	reprobe       = 1.25
+	scaleHalfLife = time.Minute
 	// What the server took is measured, after a throttle, over the last
 	// second (since the last pause, if that is shorter, but not under
 	// minWindow). In a slow start, a second holds both the climb to the
 	// limit (under it) and the server's burst (over it): they about cancel.
-	minWindow = 200 * time.Millisecond
-	maxWindow = time.Second
+	minWindow  = 200 * time.Millisecond
+	minAnswers = 20
+	maxWindow  = time.Second
 	// headroom over rate×latency for the requests in flight, and extra
 	// slots for the jitter of answers.
 	headroom   = 1.5
 	extraSlots = 2
+	// maxNap is the longest the attempt whose turn is next sleeps before
+	// it looks at the pace again.
+	maxNap = 50 * time.Millisecond
 	// An announcement holds this long after the last answer that made it.
 	annTTL = 10 * time.Second
 	// annMargin keeps an announced pace just under the limit, as --rate's
@@ -128,6 +131,7 @@ type Controller struct {
 	interval   time.Duration
 	last       time.Duration // the turn last given (since epoch)
 	pauseUntil time.Duration
+	lastPause  time.Duration // the end of the pause before the current one
 	inFlight   int
 	limit      int // attempts allowed in flight
 	waiters    int // attempts waiting for a slot
@@ -139,6 +143,9 @@ type Controller struct {
 	// dwellSince is when the pace reached the dwell below the ceiling
 	// after the last cut; < 0 while it has not.
 	dwellSince time.Duration
+	curve      time.Duration // when the climb's curve began: the last cut
+	scale      float64       // the most the server took lately (see unthrottled)
+	scaleAt    time.Duration
 	lat        time.Duration // moving average of answered latencies
 	latMin     time.Duration // the fastest recent answer
 
@@ -215,7 +222,9 @@ func (c *Controller) Acquire(ctx context.Context) error {
 			continue
 		}
 		for wait > 0 {
-			if err := c.clock.Sleep(ctx, wait); err != nil {
+			// In naps: the pace may rise while waiting for a turn given
+			// at a slow one.
+			if err := c.clock.Sleep(ctx, min(wait, maxNap)); err != nil {
 				c.baton <- struct{}{}
 				c.Release(Observation{Status: NotSent})
 				return err
@@ -276,7 +285,7 @@ func (c *Controller) Release(o Observation) {
 	var a announcement
 	var retry time.Duration
 	if o.Status > 0 {
-		parseAnnouncement(o.Header, wall, &a)
+		parseAnnouncement(o.Header, wall.Add(-o.Latency), &a)
 		if o.Status == http.StatusTooManyRequests || o.Status == http.StatusServiceUnavailable {
 			retry = retryAfter(o.Header, wall)
 		}
@@ -334,39 +343,72 @@ func (c *Controller) unthrottled(now, lat time.Duration) {
 		c.setRate(c.annRate * c.trust)
 		return
 	}
-	if lat > slowFactor*c.latMin+slowSlack || c.idle > 0.5 {
+	if lat > slowFactor*c.latMin+slowSlack {
 		return
 	}
 	r := c.rate
-	switch {
-	case c.slowStart:
-		r += slowStartGain
-	case r < plateau*c.ceiling || r > above*c.ceiling:
-		r += fastGain * c.ceiling / r
-		if r > reprobe*c.ceiling {
-			c.slowStart = true
+	if c.slowStart {
+		if c.idle <= 0.5 {
+			c.setRate(r + slowStartGain)
 		}
-	default:
-		if c.dwellSince < 0 {
-			c.dwellSince = now
-		}
-		r += slowGain * c.ceiling / r
+		return
+	}
+	if c.idle > 0.5 {
+		// Fewer attempts than the pace allows: the curve waits for them,
+		// rather than racing ahead of a pace nobody uses.
+		k := c.cubicK()
+		c.curve = now - k - time.Duration(math.Cbrt((r-c.ceiling)/(c.scale*cubicC))*float64(time.Second))
+		return
+	}
+	// CUBIC (RFC 9438), in requests/s instead of a window: the pace is a
+	// function of the time since the last cut, climbing fast back towards
+	// the ceiling, dwelling near it, then probing past it ever faster.
+	// The curve's steepness is the scale: the most the server took lately,
+	// not this run's ceiling alone. Runs sharing a limit saw about the
+	// same scale before they settled, so a run cut below its share climbs
+	// by the same requests/s as the others, not by a share of its own
+	// little: the shares drift together, as AIMD's do (the additive
+	// increase is what makes TCP fair).
+	t := (now - c.curve - c.cubicK()).Seconds()
+	target := c.ceiling + c.scale*cubicC*t*t*t
+	r = min(max(r, target), r+fastGain*c.scale/r)
+	if r >= plateau*c.ceiling && c.dwellSince < 0 {
+		c.dwellSince = now
+	}
+	if r > reprobe*c.ceiling {
+		c.slowStart = true
 	}
 	c.setRate(r)
+}
+
+// cubicK is when the curve is back at the ceiling after a cut: cubicK,
+// sooner when the scale is above the ceiling.
+func (c *Controller) cubicK() time.Duration {
+	return time.Duration(float64(cubicK) * math.Cbrt(c.ceiling/c.scale))
 }
 
 // throttled slows down on a 429 or 503: once per congestion event (the
 // throttles of attempts begun before the last cut are the same event),
 // and pauses every attempt for the Retry-After.
 func (c *Controller) throttled(now, lat, retry time.Duration) {
-	since := c.pauseUntil // what the server took since the last pause
 	if retry > 0 {
+		c.lastPause = c.pauseUntil
 		c.pauseUntil = max(c.pauseUntil, now+min(retry, MaxPause))
 	}
+	c.cut(now, lat)
+}
+
+// cut slows down once per congestion event: the throttles of attempts
+// begun before the last cut are the same event.
+func (c *Controller) cut(now, lat time.Duration) {
 	if now-lat < c.lastCut {
 		return
 	}
 	c.lastCut = now
+	since := c.pauseUntil // what the server took is measured since the last pause
+	if since > now {
+		since = c.lastPause // the one before this one
+	}
 	if now < c.annUntil {
 		c.trust = max(c.trust*beta, MinRate/c.annRate)
 		c.setRate(c.annRate * c.trust)
@@ -381,7 +423,7 @@ func (c *Controller) throttled(now, lat, retry time.Duration) {
 	prev := c.rate
 	took := c.took(now, since, maxWindow, prev)
 	if c.slowStart {
-		c.ceiling = prev
+		c.ceiling = took
 	} else {
 		// The ceiling is measured over the dwell near the last one (up
 		// to 5 s of it): there the pace held, and a few answers more or
@@ -395,7 +437,13 @@ func (c *Controller) throttled(now, lat, retry time.Duration) {
 		}
 		c.ceiling = c.took(now, since, window, prev) * ceilingMargin
 	}
+	// The scale forgets slowly, so that a limit that fell is probed
+	// gently again after a while.
+	c.scale *= math.Exp2(-(now - c.scaleAt).Seconds() / scaleHalfLife.Seconds())
+	c.scale = max(c.scale, took, c.ceiling)
+	c.scaleAt = now
 	c.dwellSince = -1
+	c.curve = now
 	c.slowStart = false
 	c.setRate(beta * took)
 }
@@ -407,7 +455,8 @@ func (c *Controller) took(now, since, window time.Duration, prev float64) float6
 	if window < minWindow {
 		return prev
 	}
-	if d, ok := c.meter.recent(now, window); ok {
+	// A handful of answers is no measure of a rate.
+	if d, n := c.meter.recent(now, window); n >= minAnswers {
 		return min(prev, d)
 	}
 	return prev

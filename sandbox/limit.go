@@ -18,15 +18,14 @@ const (
 	AnnounceIETF = "ietf"
 	// AnnounceX is the common X-RateLimit-Limit (the bucket's size),
 	// X-RateLimit-Remaining and X-RateLimit-Reset (the Unix time, in
-	// seconds, when the bucket is full again).
+	// seconds to the millisecond, when the bucket is full again).
 	AnnounceX = "x-ratelimit"
 )
 
-// DefaultBurst is a bucket's size when none is given: a tenth of a
-// second's worth of requests, at least 1. Real APIs vary; a small burst is
-// the harder case for a client finding the pace, since overshooting it is
-// answered at once.
-func DefaultBurst(rate float64) int { return max(1, int(math.Round(rate/10))) }
+// DefaultBurst is a bucket's size when none is given: a second's worth of
+// requests, at least 1, as APIs that document "N requests a second"
+// commonly allow.
+func DefaultBurst(rate float64) int { return max(1, int(math.Round(rate))) }
 
 // Bucket is a provider's rate limit as the sandbox plays it: a token
 // bucket that fills at Rate tokens a second up to Burst, starting full;
@@ -127,8 +126,10 @@ func (b *Bucket) Announce(h http.Header, family string, v Verdict, now time.Time
 	case AnnounceX:
 		h.Set("X-RateLimit-Limit", strconv.FormatFloat(burst, 'f', 0, 64))
 		h.Set("X-RateLimit-Remaining", strconv.Itoa(v.Remaining))
+		// In milliseconds, as some APIs give it: a bucket that fills in a
+		// second told in whole seconds says little of how fast it fills.
 		reset := now.Add(v.Reset)
-		h.Set("X-RateLimit-Reset", strconv.FormatInt(int64(math.Ceil(float64(reset.UnixNano())/1e9)), 10))
+		h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(reset.UnixMilli())/1000, 'f', 3, 64))
 	}
 }
 
