@@ -33,7 +33,7 @@ const (
 
 // Bounds on what a hostile or broken server can make the controller do.
 const (
-	maxValue   = 1e12 // of any number read
+	maxValue   = 1e15 // of any number read (a Unix time in milliseconds fits)
 	maxReset   = 24 * time.Hour
 	maxItems   = 8    // members of one field looked at
 	maxField   = 1024 // bytes of one field looked at
@@ -350,6 +350,9 @@ func (l *list) bare(m *member) bool {
 		l.i++
 		for l.i < len(s) && (s[l.i] >= '0' && s[l.i] <= '9' || s[l.i] == '.') {
 			l.i++
+		}
+		if l.i < len(s) && tokenChar(s[l.i]) { // 1e9, 12abc: not a number
+			return false
 		}
 		v, err := strconv.ParseFloat(s[start:l.i], 64)
 		if err != nil || v > maxValue || v < -maxValue {

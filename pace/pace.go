@@ -274,7 +274,7 @@ func (c *Controller) turn(now time.Duration) time.Duration {
 		idle = 1 // fewer attempts than the pace allows
 		due = now
 	}
-	c.idle += (idle - c.idle) / 32
+	c.idle += (idle - c.idle) / 8
 	c.last = due
 	return 0
 }
