@@ -147,13 +147,19 @@ func Throttle(next http.Handler, b *Bucket, announce string) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secs := strconv.Itoa(int(v.RetryAfter / time.Second))
-		w.Header().Set("Retry-After", secs)
-		msg := "sandbox: over the rate limit of " + strconv.FormatFloat(b.Rate(), 'g', -1, 64) + " requests/s, nothing was applied; retry after " + secs + "s"
-		if ew != nil {
-			ew.WriteError(w, r, http.StatusTooManyRequests, msg)
-			return
-		}
-		http.Error(w, msg, http.StatusTooManyRequests)
+		refuse(w, r, ew, b, v)
 	})
+}
+
+// refuse answers a request the bucket refused: 429 with its Retry-After,
+// in the provider's shape when ew is not nil.
+func refuse(w http.ResponseWriter, r *http.Request, ew providers.ErrorWriter, b *Bucket, v Verdict) {
+	secs := strconv.Itoa(int(v.RetryAfter / time.Second))
+	w.Header().Set("Retry-After", secs)
+	msg := "sandbox: over the rate limit of " + strconv.FormatFloat(b.Rate(), 'g', -1, 64) + " requests/s, nothing was applied; retry after " + secs + "s"
+	if ew != nil {
+		ew.WriteError(w, r, http.StatusTooManyRequests, msg)
+		return
+	}
+	http.Error(w, msg, http.StatusTooManyRequests)
 }
