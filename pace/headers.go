@@ -82,8 +82,10 @@ func (a *announcement) add(q quota) {
 // fill rate, the pace, is what is missing over the time to the reset.
 // (What remains would be spent at once by the rule for windows, and a
 // burst is all a bucket would answer that with.) A bucket nearly full
-// tells nothing: the pace in force stays.
-func (a *announcement) pace(others int) float64 {
+// tells nothing, and neither does an answer that was not fresh (slower to
+// come than the answers usually are: its timing is not the server's):
+// the pace in force stays.
+func (a *announcement) pace(others int, fresh bool) float64 {
 	best := 0.0
 	for i := range a.n {
 		q := a.q[i]
@@ -95,7 +97,7 @@ func (a *announcement) pace(others int) float64 {
 			case p == 0 && q.limit > 0 && q.reset <= nearReset:
 				// The reset must be long enough for its precision (a
 				// millisecond, at best) to make a rate of it.
-				if q.reset < minReset {
+				if q.reset < minReset || !fresh {
 					break
 				}
 				// Remaining is whole: the bucket holds half a request more,

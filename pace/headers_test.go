@@ -54,7 +54,7 @@ func TestAnnouncedPace(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var a announcement
 			parseAnnouncement(tc.h, now, &a)
-			got := a.pace(tc.others)
+			got := a.pace(tc.others, true)
 			if math.Abs(got-tc.want) > 1e-9*max(1, tc.want) {
 				t.Errorf("pace %g, want %g (quotas %+v)", got, tc.want, a.q[:a.n])
 			}
@@ -96,7 +96,7 @@ func FuzzAnnouncement(f *testing.F) {
 			t.Fatalf("%d quotas", a.n)
 		}
 		for _, others := range []int{0, 100} {
-			p := a.pace(others)
+			p := a.pace(others, true)
 			if p < 0 || math.IsNaN(p) || math.IsInf(p, 0) {
 				t.Fatalf("pace %g from %q", p, h)
 			}

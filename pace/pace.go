@@ -92,6 +92,8 @@ const (
 	// slots for the jitter of answers.
 	headroom   = 1.5
 	extraSlots = 2
+	// maxLate is how far behind its turns the pace may fall and catch up.
+	maxLate = 5 * time.Millisecond
 	// maxNap is the longest the attempt whose turn is next sleeps before
 	// it looks at the pace again.
 	maxNap = 50 * time.Millisecond
@@ -261,17 +263,20 @@ func (c *Controller) again(now time.Duration) time.Duration {
 }
 
 // turn gives the turn when it has come: one interval after the last, and
-// not in a pause. An attempt that wakes late keeps the pace (the turn is
-// counted from when it was due), but a gate left open longer than an
-// interval grants no burst.
+// not in a pause. A turn is given from when it was due, not from when it
+// was taken, so that the timers' lateness (a millisecond or more on a busy
+// machine, many intervals at thousands a second) does not slow the pace:
+// the attempts behind catch up, up to maxLate of turns at once. A gate
+// that stood open longer than that (or than an interval) had fewer
+// attempts than the pace allows, and grants no burst for it.
 func (c *Controller) turn(now time.Duration) time.Duration {
 	due := max(c.last+c.interval, c.pauseUntil)
 	if due > now {
 		return due - now
 	}
 	idle := 0.0
-	if now-due > c.interval {
-		idle = 1 // fewer attempts than the pace allows
+	if now-due > max(maxLate, c.interval) {
+		idle = 1
 		due = now
 	}
 	c.idle += (idle - c.idle) / 8
@@ -315,7 +320,11 @@ func (c *Controller) learn(now time.Duration, o Observation, a *announcement, re
 		c.lat += (o.Latency - c.lat) / 8
 	}
 	if a.n > 0 {
-		c.announced(now, a.pace(c.inFlight))
+		// A bucket's fill is timed from the attempt's start: an answer
+		// that was slow to come (a stalled client, a pause for garbage
+		// collection) would time it wrong.
+		fresh := o.Latency <= slowFactor*c.latMin+slowSlack
+		c.announced(now, a.pace(c.inFlight, fresh))
 	}
 	switch {
 	case o.Status == http.StatusTooManyRequests || o.Status == http.StatusServiceUnavailable:
