@@ -297,8 +297,12 @@ const (
 	goalThr    = 0.02 // of all requests answered 429
 	goalShared = 0.85 // of N, four shards together
 	settle     = 10   // seconds
-	simSecs    = 60
 )
+
+var pacesecs = flag.Int("pacesecs", 60, "simulated seconds of each run")
+
+// simSecs() is how long each simulated run lasts.
+func simSecs() int { return max(*pacesecs, 2*settle+10) }
 
 // concFor is the --concurrency a run needs at limit n and latency lat:
 // Little's law, twice over.
@@ -312,16 +316,16 @@ func TestFindsAnUnannouncedLimit(t *testing.T) {
 			for _, burst := range []int{int(n / 10), int(n)} {
 				name := fmt.Sprintf("N=%g/latency=%v/burst=%d", n, lat, burst)
 				t.Run(name, func(t *testing.T) {
-					s := newSim(simConfig{limit: n, burst: burst, latency: lat, clients: 1, conc: concFor(n, lat), dur: simSecs * time.Second})
+					s := newSim(simConfig{limit: n, burst: burst, latency: lat, clients: 1, conc: concFor(n, lat), dur: time.Duration(simSecs()) * time.Second})
 					s.run()
 					cl := s.clients[0]
-					f := cl.figures(settle, simSecs, n)
+					f := cl.figures(settle, simSecs(), n)
 					t.Logf("%s: %.1f%% of N from %ds on, 429 for %.2f%% of all %d requests (%.2f%% from %ds on), peak %.1f/s, pace at the end %.1f/s, concurrency %d",
 						name, 100*f.share, settle, 100*f.thrAll, f.all, 100*f.thrFrom, settle, cl.c.Peak(), cl.c.Rate(), cl.c.Concurrency())
 					if f.share < goalShare || f.thrAll > goalThr {
-						t.Errorf("goal: >= %.0f%% of N and <= %.0f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr, cl.trace(0, simSecs))
+						t.Errorf("goal: >= %.0f%% of N and <= %.0f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr, cl.trace(0, simSecs()))
 					} else if *trace {
-						t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs))
+						t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs()))
 					}
 				})
 			}
@@ -333,17 +337,17 @@ func TestFollowsALimitThatDrops(t *testing.T) {
 	const n, to, at = 200.0, 100.0, 30
 	for _, lat := range []time.Duration{0, 50 * time.Millisecond} {
 		t.Run(fmt.Sprintf("latency=%v", lat), func(t *testing.T) {
-			s := newSim(simConfig{limit: n, latency: lat, clients: 1, conc: concFor(n, lat), dur: simSecs * time.Second, drop: at * time.Second, dropTo: to})
+			s := newSim(simConfig{limit: n, latency: lat, clients: 1, conc: concFor(n, lat), dur: time.Duration(simSecs()) * time.Second, drop: at * time.Second, dropTo: to})
 			s.run()
 			cl := s.clients[0]
 			before := cl.figures(settle, at, n)
-			after := cl.figures(at+settle, simSecs, to)
+			after := cl.figures(at+settle, simSecs(), to)
 			t.Logf("N=%g, then %g from %ds: %.1f%% of N from %ds to %ds, %.1f%% of the new N from %ds on; 429 for %.2f%% of all %d requests",
 				n, to, at, 100*before.share, settle, at, 100*after.share, at+settle, 100*after.thrAll, after.all)
 			if before.share < goalShare || after.share < goalShare || after.thrAll > goalThr {
-				t.Errorf("goal: >= %.0f%% of N before and after, <= %.0f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr, cl.trace(0, simSecs))
+				t.Errorf("goal: >= %.0f%% of N before and after, <= %.0f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr, cl.trace(0, simSecs()))
 			} else if *trace {
-				t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs))
+				t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs()))
 			}
 		})
 	}
@@ -358,10 +362,10 @@ func TestPacesToAnAnnouncedLimit(t *testing.T) {
 			n, lat := c.n, c.lat
 			name := fmt.Sprintf("%s/N=%g/latency=%v", family, n, lat)
 			t.Run(name, func(t *testing.T) {
-				s := newSim(simConfig{limit: n, latency: lat, announce: family, clients: 1, conc: concFor(n, lat), dur: simSecs * time.Second})
+				s := newSim(simConfig{limit: n, latency: lat, announce: family, clients: 1, conc: concFor(n, lat), dur: time.Duration(simSecs()) * time.Second})
 				s.run()
 				cl := s.clients[0]
-				f := cl.figures(settle, simSecs, n)
+				f := cl.figures(settle, simSecs(), n)
 				first := cl.figures(1, settle, n)
 				t.Logf("%s: %.1f%% of N from %ds on (%.1f%% from 1s to %ds), 429 for %.2f%% of all %d requests, pace at the end %.1f/s",
 					name, 100*f.share, settle, 100*first.share, settle, 100*f.thrAll, f.all, cl.c.Rate())
@@ -373,9 +377,9 @@ func TestPacesToAnAnnouncedLimit(t *testing.T) {
 				// held.
 				fromStart := family == sandbox.AnnounceIETF
 				if f.share < goalShare || fromStart && first.share < goalShare || f.thrAll > goalThr/4 {
-					t.Errorf("goal: >= %.0f%% of N from 1s on and <= %.1f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr/4, cl.trace(0, simSecs))
+					t.Errorf("goal: >= %.0f%% of N from 1s on and <= %.1f%% 429s; seconds (ok/429@pace):%s", 100*goalShare, 100*goalThr/4, cl.trace(0, simSecs()))
 				} else if *trace {
-					t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs))
+					t.Logf("seconds (ok/429@pace):%s", cl.trace(0, simSecs()))
 				}
 			})
 		}
@@ -388,13 +392,13 @@ func TestShardsShareOneLimit(t *testing.T) {
 		for _, lat := range []time.Duration{0, 50 * time.Millisecond} {
 			name := fmt.Sprintf("N=%g/latency=%v", n, lat)
 			t.Run(name, func(t *testing.T) {
-				s := newSim(simConfig{limit: n, latency: lat, clients: shards, conc: concFor(n/shards, lat), dur: simSecs * time.Second})
+				s := newSim(simConfig{limit: n, latency: lat, clients: shards, conc: concFor(n/shards, lat), dur: time.Duration(simSecs()) * time.Second})
 				s.run()
 				var total, lowest float64
 				var thr, all int
 				shares := make([]string, shards)
 				for i, cl := range s.clients {
-					f := cl.figures(settle, simSecs, n)
+					f := cl.figures(settle, simSecs(), n)
 					total += f.share
 					thr += f.thr
 					all += f.all
@@ -412,7 +416,7 @@ func TestShardsShareOneLimit(t *testing.T) {
 				if total < goalShared || lowest < 0.5/shards || thrAll > 3*goalThr {
 					var b strings.Builder
 					for i, cl := range s.clients {
-						fmt.Fprintf(&b, "\nshard %d:%s", i, cl.trace(0, simSecs))
+						fmt.Fprintf(&b, "\nshard %d:%s", i, cl.trace(0, simSecs()))
 					}
 					t.Errorf("goal: together >= %.0f%% of N, none below %.1f%%, <= %.0f%% 429s%s", 100*goalShared, 50.0/shards, 300*goalThr, b.String())
 				}
