@@ -238,3 +238,9 @@ func value(mf map[string]*dto.MetricFamily, name, label, want string) (float64, 
 	}
 	return 0, false
 }
+
+// Both pacers of a run can be watched.
+var (
+	_ Pacer = (*pace.Controller)(nil)
+	_ Pacer = (*pace.Fixed)(nil)
+)
