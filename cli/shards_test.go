@@ -25,9 +25,15 @@ func TestKubernetesJobShardsCoverEveryRow(t *testing.T) {
 			CompletionMode string `yaml:"completionMode"`
 			Completions    int    `yaml:"completions"`
 			Template       struct {
+				Metadata struct {
+					Annotations map[string]string `yaml:"annotations"`
+				} `yaml:"metadata"`
 				Spec struct {
 					Containers []struct {
-						Args []string `yaml:"args"`
+						Args  []string `yaml:"args"`
+						Ports []struct {
+							ContainerPort int `yaml:"containerPort"`
+						} `yaml:"ports"`
 					} `yaml:"containers"`
 				} `yaml:"spec"`
 			} `yaml:"template"`
@@ -44,6 +50,19 @@ func TestKubernetesJobShardsCoverEveryRow(t *testing.T) {
 	if !containsArg(args, "--shard=$(JOB_COMPLETION_INDEX)/"+strconv.Itoa(n)) {
 		t.Fatalf("the job's --shard does not split into its %d completions: %q", n, args)
 	}
+	// Prometheus scrapes the pods where their runs serve the metrics: on
+	// the pod's network, at the port the annotations and the container name.
+	port := job.Spec.Template.Metadata.Annotations["prometheus.io/port"]
+	if job.Spec.Template.Metadata.Annotations["prometheus.io/scrape"] != "true" || port == "" {
+		t.Errorf("the pods are not annotated for a scrape: %v", job.Spec.Template.Metadata.Annotations)
+	}
+	if ports := job.Spec.Template.Spec.Containers[0].Ports; len(ports) != 1 || strconv.Itoa(ports[0].ContainerPort) != port {
+		t.Errorf("the container's ports %v are not the scraped port %s", ports, port)
+	}
+	if !containsArg(args, "--metrics-addr=0.0.0.0:"+port) {
+		t.Errorf("the runs do not serve their metrics on the pod's network at port %s: %q", port, args)
+	}
+	hasMetricsFlag := (&env{}).importCmd(false).Flags().Lookup("metrics-addr") != nil
 
 	const rows = 1000
 	dir, m, in := bulk(t, rows)
@@ -62,6 +81,11 @@ func TestKubernetesJobShardsCoverEveryRow(t *testing.T) {
 				a = k + "=" + filepath.Join(dir, filepath.Base(v))
 			case strings.HasPrefix(a, "--rate="):
 				a = "--rate=0"
+			case strings.HasPrefix(a, "--metrics-addr="):
+				if !hasMetricsFlag {
+					continue // until run has the flag
+				}
+				a = "--metrics-addr=127.0.0.1:0" // loopback in a test, a port of its own
 			}
 			run = append(run, a)
 		}

@@ -5,13 +5,17 @@
 //
 // Faults can be injected in front of the fakes (latency, server errors,
 // 429 Too Many Requests with Retry-After) to see how a run copes with an
-// unwell API. An injected error is written in the provider's own error shape
-// when its fake implements providers.ErrorWriter.
+// unwell API, and a provider's rate limit played (a token bucket per
+// provider, answering 429 with Retry-After past it, announced in headers
+// or not) to rehearse a run that must find its pace. An injected error is
+// written in the provider's own error shape when its fake implements
+// providers.ErrorWriter.
 package sandbox
 
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -39,6 +43,18 @@ type Faults struct {
 	RetryAfter time.Duration
 	// Seed makes the injected faults repeatable; 0 picks one at random.
 	Seed uint64
+
+	// ServerRate plays the provider's rate limit: each provider served has
+	// a Bucket filling at ServerRate requests a second, shared by every
+	// request to that provider (every shard of a run), and a request that
+	// finds it empty is answered 429 with a Retry-After, unapplied. 0 means
+	// no limit.
+	ServerRate float64
+	// ServerBurst is the bucket's size; 0 means DefaultBurst(ServerRate).
+	ServerBurst int
+	// Announce names the header family every answer announces the limit
+	// in (AnnounceIETF, AnnounceX); "" announces nothing, as most APIs.
+	Announce string
 }
 
 // Validate reports a knob out of range.
@@ -61,6 +77,24 @@ func (f Faults) Validate() error {
 	if f.RetryAfter < 0 {
 		errs = append(errs, errors.New("retry-after must not be negative"))
 	}
+	switch {
+	case f.ServerRate < 0 || math.IsNaN(f.ServerRate) || math.IsInf(f.ServerRate, 0):
+		errs = append(errs, fmt.Errorf("server rate must be a number of requests a second, 0 for no limit, not %g", f.ServerRate))
+	case f.ServerRate > 0 && f.ServerRate < 0.01:
+		errs = append(errs, fmt.Errorf("server rate %g is less than one request in 100 s", f.ServerRate))
+	case f.ServerRate == 0 && f.ServerBurst != 0:
+		errs = append(errs, errors.New("a server burst needs a server rate"))
+	case f.ServerRate == 0 && f.Announce != "":
+		errs = append(errs, errors.New("announcing the limit needs a server rate"))
+	}
+	if f.ServerBurst < 0 {
+		errs = append(errs, errors.New("server burst must not be negative"))
+	}
+	switch f.Announce {
+	case "", AnnounceIETF, AnnounceX:
+	default:
+		errs = append(errs, fmt.Errorf("announce %q: choose %s (RateLimit-Policy and RateLimit) or %s (X-RateLimit-Limit, -Remaining, -Reset)", f.Announce, AnnounceIETF, AnnounceX))
+	}
 	return errors.Join(errs...)
 }
 
@@ -70,6 +104,8 @@ type Entry struct {
 	Prefix   string // "/payway"; "" when the fake is served at the root
 	Creds    providers.Credentials
 	Fake     providers.Fake
+	// Limit is the provider's rate limit; nil when the sandbox plays none.
+	Limit *Bucket
 }
 
 // Server is an http.Handler serving fakes behind the fault injector.
@@ -124,8 +160,11 @@ func newServer(f Faults) *Server {
 }
 
 func (s *Server) add(e Entry) {
+	if s.faults.ServerRate > 0 {
+		e.Limit = NewBucket(s.faults.ServerRate, s.faults.ServerBurst, time.Now())
+	}
 	s.entries = append(s.entries, e)
-	h := s.inject(e.Fake)
+	h := s.inject(e.Fake, e.Limit)
 	if e.Prefix == "" {
 		s.mux.Handle("/", h)
 		return
@@ -155,9 +194,17 @@ func (s *Server) fault() int {
 	return 0
 }
 
-func (s *Server) inject(fake providers.Fake) http.Handler {
+func (s *Server) inject(fake providers.Fake, limit *Bucket) http.Handler {
 	ew, _ := fake.(providers.ErrorWriter)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The limit is decided on arrival, as an API's gateway does; the
+		// answer, refused or not, comes after the latency.
+		var v Verdict
+		if limit != nil {
+			now := time.Now()
+			v = limit.Take(now)
+			limit.Announce(w.Header(), s.faults.Announce, v, now)
+		}
 		if d := s.faults.Latency; d > 0 {
 			t := time.NewTimer(d)
 			select {
@@ -166,6 +213,10 @@ func (s *Server) inject(fake providers.Fake) http.Handler {
 				t.Stop()
 				return
 			}
+		}
+		if limit != nil && !v.OK {
+			refuse(w, r, ew, limit, v)
+			return
 		}
 		status := s.fault()
 		if status == 0 {

@@ -163,6 +163,13 @@ func TestFaultsValidate(t *testing.T) {
 		{Faults{ThrottleRate: -0.1}, "429 rate must be between 0 and 1"},
 		{Faults{ErrorRate: 0.6, ThrottleRate: 0.6}, "add up to more than 1"},
 		{Faults{Latency: -1}, "latency must not be negative"},
+		{Faults{ServerRate: 50, ServerBurst: 5, Announce: AnnounceX}, ""},
+		{Faults{ServerRate: -1}, "server rate must be"},
+		{Faults{ServerRate: 0.001}, "less than one request in 100 s"},
+		{Faults{ServerBurst: 5}, "a server burst needs a server rate"},
+		{Faults{Announce: AnnounceIETF}, "announcing the limit needs a server rate"},
+		{Faults{ServerRate: 5, ServerBurst: -1}, "server burst must not be negative"},
+		{Faults{ServerRate: 5, Announce: "github"}, `announce "github": choose ietf`},
 	}
 	for _, tc := range tests {
 		err := tc.f.Validate()
