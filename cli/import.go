@@ -7,21 +7,24 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/time/rate"
 
 	"github.com/acctimport/acctimport/importer"
 	"github.com/acctimport/acctimport/input"
 	"github.com/acctimport/acctimport/internal/printable"
 	"github.com/acctimport/acctimport/mapping"
+	"github.com/acctimport/acctimport/metrics"
+	"github.com/acctimport/acctimport/pace"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
 	"github.com/acctimport/acctimport/sandbox"
@@ -31,7 +34,8 @@ import (
 type importFlags struct {
 	mapping, input, sheet, output string
 	concurrency                   int
-	rate                          float64
+	rate                          string
+	rateStart, rateMax            float64
 	burst, retries                int
 	timeout                       time.Duration
 	baseURL, journal              string
@@ -41,6 +45,7 @@ type importFlags struct {
 	sandbox, noProgress, payloads bool
 	allowHTTP                     bool
 	maxFailures, summaryJSON      string
+	metricsAddr, encoding         string
 }
 
 func (e *env) importCmd(dryRun bool) *cobra.Command {
@@ -65,10 +70,13 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	fl.StringVarP(&f.mapping, "mapping", "m", "", "the mapping `FILE` (required)")
 	fl.StringVarP(&f.input, "input", "i", "", "the input `FILE`: .csv, .tsv, .txt (delimited) or .xlsx (required)")
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
+	fl.StringVar(&f.encoding, "encoding", "", "the CSV's character set when it is not UTF-8 or UTF-16 (windows-1252, iso-8859-7, ...; default: detected)")
 	fl.StringVarP(&f.output, "output", "o", "", "results spreadsheet `FILE`, .xlsx or .csv (default: INPUT's name + .results.xlsx)")
 	fl.IntVar(&f.concurrency, "concurrency", 4, "requests in flight")
-	fl.Float64Var(&f.rate, "rate", 10, "requests per second, retries included; 0 = unlimited")
+	fl.StringVar(&f.rate, "rate", "10", "requests per second, retries included; 0 = unlimited; auto = find the provider's pace")
 	fl.IntVar(&f.burst, "burst", 1, "rate limiter burst")
+	fl.Float64Var(&f.rateStart, "rate-start", pace.DefaultStart, "with --rate auto: the pace to start at, requests per second")
+	fl.Float64Var(&f.rateMax, "rate-max", 0, "with --rate auto: the highest pace, requests per second (default: no cap)")
 	fl.IntVar(&f.retries, "retries", 5, "retries of a retryable failure (transport error, 408, 429, 5xx but 501)")
 	fl.DurationVar(&f.timeout, "timeout", 30*time.Second, "per request")
 	fl.StringVar(&f.baseURL, "base-url", "", "overrides the mapping's and the provider's base `URL`")
@@ -82,12 +90,13 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	fl.BoolVar(&f.payloads, "payloads", false, "add a Payload column: the exact request body of each row, secrets masked")
 	fl.StringVar(&f.maxFailures, "max-failures", "", "stop after `N` failed rows, or N% once 100 rows are done (like 10%)")
 	fl.StringVar(&f.summaryJSON, "summary-json", "", "also write the Summary as JSON to `FILE`")
+	fl.StringVar(&f.metricsAddr, "metrics-addr", "", "serve Prometheus metrics of the run on `ADDR` (a port alone listens on loopback; name an interface, like 0.0.0.0:9090, to be scraped from elsewhere)")
 	_ = cmd.MarkFlagRequired("mapping")
 	_ = cmd.MarkFlagRequired("input")
 	if dryRun {
 		// A dry run sends nothing: the sending flags would be ignored, so
 		// they are not offered.
-		for _, name := range []string{"concurrency", "rate", "burst", "retries", "timeout", "base-url", "journal", "resume", "sandbox", "max-failures", "allow-http"} {
+		for _, name := range []string{"concurrency", "rate", "burst", "rate-start", "rate-max", "retries", "timeout", "base-url", "journal", "resume", "sandbox", "max-failures", "allow-http"} {
 			_ = fl.MarkHidden(name)
 		}
 	}
@@ -98,6 +107,9 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 type settings struct {
 	shard       importer.Shard
 	maxFailures importer.Threshold
+	rate        float64 // requests per second; 0 = unlimited
+	autoRate    bool    // --rate auto
+	metricsAddr string  // where to listen, resolved
 }
 
 // maxConcurrency bounds --concurrency: every request in flight holds a
@@ -111,8 +123,6 @@ func (f *importFlags) check(dryRun bool) (settings, error) {
 	switch {
 	case f.concurrency < 1 || f.concurrency > maxConcurrency:
 		return s, usageErrorf("--concurrency must be from 1 to %d, not %d", maxConcurrency, f.concurrency)
-	case f.rate < 0:
-		return s, usageErrorf("--rate must be 0 (unlimited) or more")
 	case f.burst < 1:
 		return s, usageErrorf("--burst must be at least 1")
 	case f.retries < 0:
@@ -126,6 +136,27 @@ func (f *importFlags) check(dryRun bool) (settings, error) {
 	}
 	if s.shard, err = importer.ParseShard(f.shard); err != nil {
 		return s, usageError(err)
+	}
+	if strings.EqualFold(strings.TrimSpace(f.rate), "auto") {
+		s.autoRate = true
+		if f.rateStart <= 0 || f.rateMax < 0 || (f.rateMax > 0 && f.rateStart > f.rateMax) {
+			return s, usageErrorf("--rate-start must be more than 0 and at most --rate-max (%g, %g)", f.rateStart, f.rateMax)
+		}
+	} else if s.rate, err = strconv.ParseFloat(strings.TrimSpace(f.rate), 64); err != nil || s.rate < 0 || math.IsInf(s.rate, 0) || math.IsNaN(s.rate) {
+		return s, usageErrorf("--rate %q: give requests per second (20, 0.5), 0 for unlimited, or auto", f.rate)
+	}
+	if f.encoding != "" {
+		if err := input.CheckEncoding(f.encoding); err != nil {
+			return s, usageErrorf("--encoding: %v", err)
+		}
+	}
+	if f.metricsAddr != "" {
+		if dryRun {
+			return s, usageErrorf("validate sends nothing, so it serves no --metrics-addr")
+		}
+		if s.metricsAddr, err = metrics.ListenAddr(f.metricsAddr); err != nil {
+			return s, usageErrorf("--metrics-addr: %v", err)
+		}
 	}
 	if s.maxFailures, err = importer.ParseThreshold(f.maxFailures); err != nil {
 		return s, usageError(err)
@@ -168,7 +199,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		return usageError(err)
 	}
 	prov := m.Provider
-	in, err := input.Open(f.input, input.Options{Sheet: f.sheet})
+	in, err := input.Open(f.input, input.Options{Sheet: f.sheet, Encoding: f.encoding})
 	if err != nil {
 		return usageError(err)
 	}
@@ -206,6 +237,11 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		Payloads:    f.payloads,
 	}
 	var ex *providers.Exchange
+	var pacer interface {
+		Rate() float64
+		Peak() float64
+		InFlight() int
+	}
 	if !dryRun {
 		var creds providers.Credentials
 		base := f.baseURL
@@ -247,8 +283,22 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 			Options:  m.Options,
 			Timeout:  f.timeout,
 		}
-		if f.rate > 0 {
-			opts.Limiter = rate.NewLimiter(rate.Limit(f.rate*rateMargin), f.burst)
+		if s.autoRate {
+			ctl := pace.New(pace.Config{Start: f.rateStart, Max: f.rateMax, MaxConcurrency: f.concurrency})
+			opts.Pacer, pacer = ctl, ctl
+		} else {
+			fixed := pace.NewFixed(s.rate*rateMargin, f.burst)
+			opts.Pacer, pacer = fixed, fixed
+		}
+		if s.metricsAddr != "" {
+			opts.Metrics = metrics.New()
+			opts.Metrics.Watch(pacer)
+			srv, err := opts.Metrics.Listen(s.metricsAddr)
+			if err != nil {
+				return usageErrorf("--metrics-addr: %v", err)
+			}
+			defer srv.Close()
+			fmt.Fprintf(e.stderr, "metrics on http://%s/metrics\n", srv.Addr())
 		}
 		sum, err := fileSum(f.mapping)
 		if err != nil {
@@ -272,7 +322,15 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 		return usageError(err)
 	}
-	bar := e.newProgress(e.progressMode(f.noProgress), dryRun, e.rowCounter(f, s, plan), nil)
+	total := newRowTotal(e.rowCounter(f, s, plan), opts.Metrics.SetRows)
+	if opts.Metrics != nil {
+		total.start()
+	}
+	var paceNow func() float64
+	if s.autoRate {
+		paceNow = pacer.Rate
+	}
+	bar := e.newProgress(e.progressMode(f.noProgress), dryRun, total, paceNow)
 	opts.Progress = bar.row
 	opts.Abandon = e.abandon
 	watched := make(chan struct{})
@@ -309,6 +367,12 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 	}
 	e.printSummary(sum)
+	if s.autoRate && pacer != nil {
+		fmt.Fprintf(e.stdout, "pace (--rate auto): %.1f requests/s at the end, %.1f the highest sustained\n", pacer.Rate(), pacer.Peak())
+	}
+	for _, line := range adviceLines(res) {
+		fmt.Fprintf(e.stdout, "mapping: %s\n", printable.String(line))
+	}
 	if res.NotReached > 0 {
 		more := ""
 		if res.NotReachedAtLeast {
@@ -343,7 +407,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 // pass over the input, with the run's --limit and --shard.
 func (e *env) rowCounter(f *importFlags, s settings, plan *mapping.Plan) func() (int, bool) {
 	return func() (int, bool) {
-		in, err := input.Open(f.input, input.Options{Sheet: f.sheet})
+		in, err := input.Open(f.input, input.Options{Sheet: f.sheet, Encoding: f.encoding})
 		if err != nil {
 			return 0, false
 		}
@@ -420,6 +484,16 @@ func (e *env) printSummary(s *reports.Summary) {
 		fmt.Fprintf(e.stdout, "stopped early: %s\n", printable.String(s.Stopped))
 	}
 	fmt.Fprintf(e.stdout, "report: %s\n", printable.String(s.Output))
+}
+
+// adviceLines says each problem of the mapping once, with the rows it made
+// invalid.
+func adviceLines(res *importer.Result) []string {
+	lines := make([]string, len(res.Advice))
+	for i := range res.Advice {
+		lines[i] = mapping.AdviceLine(&res.Advice[i].Advice, res.Advice[i].Rows, res.Total)
+	}
+	return lines
 }
 
 // rowsWord is "1 row", "2 rows".

@@ -11,7 +11,7 @@ import (
 )
 
 func (e *env) initCmd() *cobra.Command {
-	var provider, in, sheet string
+	var provider, in, sheet, encoding string
 	cmd := &cobra.Command{
 		Use:   "init -p PROVIDER [-i INPUT]",
 		Short: "Print a starter mapping; with -i, the input's columns matched to fields",
@@ -35,7 +35,12 @@ check it with validate before anything is sent.`,
 			}
 			var sample mapping.Sample
 			if in != "" {
-				if sample, err = readSample(in, sheet); err != nil {
+				if encoding != "" {
+					if err := input.CheckEncoding(encoding); err != nil {
+						return usageErrorf("--encoding: %v", err)
+					}
+				}
+				if sample, err = readSample(in, sheet, encoding); err != nil {
 					return usageError(err)
 				}
 			}
@@ -47,6 +52,7 @@ check it with validate before anything is sent.`,
 	fl.StringVarP(&provider, "provider", "p", "", "the provider: "+strings.Join(e.registry.Names(), ", "))
 	fl.StringVarP(&in, "input", "i", "", "an input file whose columns to match and whose first rows to sample")
 	fl.StringVar(&sheet, "sheet", "", "XLSX sheet (default: the first)")
+	fl.StringVar(&encoding, "encoding", "", "the CSV's character set when it is not UTF-8 or UTF-16 (default: detected)")
 	_ = cmd.MarkFlagRequired("provider")
 	return cmd
 }
@@ -54,8 +60,8 @@ check it with validate before anything is sent.`,
 // readSample reads the header and the first rows of an input, as validate
 // will read them. A row the reader finds broken is left out of the sample:
 // validate reports it.
-func readSample(path, sheet string) (mapping.Sample, error) {
-	r, err := input.Open(path, input.Options{Sheet: sheet})
+func readSample(path, sheet, encoding string) (mapping.Sample, error) {
+	r, err := input.Open(path, input.Options{Sheet: sheet, Encoding: encoding})
 	if err != nil {
 		return mapping.Sample{}, err
 	}

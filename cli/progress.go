@@ -28,7 +28,7 @@ type progress struct {
 	width func() int // the terminal's columns
 
 	counts [len(statusIndex)]atomic.Int64
-	total  atomic.Int64 // -1 until counted
+	total  *rowTotal
 	start  time.Time
 	// pace, when set, is the --rate auto pace in force.
 	pace func() float64
@@ -73,11 +73,42 @@ func (e *env) progressMode(noProgress bool) progressMode {
 	return progressLog
 }
 
-// newProgress starts the display; count, when not nil, counts the rows the
-// run will take (in the background, for the total).
-func (e *env) newProgress(mode progressMode, dryRun bool, count func() (int, bool), pace func() float64) *progress {
-	p := &progress{w: e.stderr, label: "sending", start: time.Now(), pace: pace, stop: make(chan struct{}), width: e.termWidth}
-	p.total.Store(-1)
+// rowTotal is the number of rows a run takes, counted by a second,
+// read-only pass over the input in the background: -1 until known.
+type rowTotal struct {
+	n      atomic.Int64
+	once   sync.Once
+	count  func() (int, bool)
+	onDone func(int)
+}
+
+func newRowTotal(count func() (int, bool), onDone func(int)) *rowTotal {
+	t := &rowTotal{count: count, onDone: onDone}
+	t.n.Store(-1)
+	return t
+}
+
+// start counts, once, in the background.
+func (t *rowTotal) start() {
+	t.once.Do(func() {
+		go func() {
+			if n, ok := t.count(); ok {
+				t.n.Store(int64(n))
+				if t.onDone != nil {
+					t.onDone(n)
+				}
+			}
+		}()
+	})
+}
+
+func (t *rowTotal) get() int64 { return t.n.Load() }
+
+// newProgress starts the display. The bar wants the total at once; a log
+// line only for a run that lasts (a short run is over before the count
+// could help, and the count costs a second pass).
+func (e *env) newProgress(mode progressMode, dryRun bool, total *rowTotal, pace func() float64) *progress {
+	p := &progress{w: e.stderr, label: "sending", start: time.Now(), pace: pace, stop: make(chan struct{}), width: e.termWidth, total: total}
 	if dryRun {
 		p.label = "validating"
 	}
@@ -95,18 +126,11 @@ func (e *env) newProgress(mode progressMode, dryRun bool, count func() (int, boo
 			progressbar.OptionClearOnFinish(),
 			progressbar.OptionSetRenderBlankState(true),
 		)
-		if count != nil {
-			go p.countRows(count)
-		}
+		total.start()
 		p.run(redrawEvery, p.redraw)
 	case progressLog:
-		// The total matters only to a run that lasts: a short one is over
-		// before the count could help, and the count costs a second pass.
-		var once sync.Once
 		p.run(logEvery, func() {
-			if count != nil {
-				once.Do(func() { go p.countRows(count) })
-			}
+			total.start()
 			p.logLine()
 		})
 	}
@@ -139,18 +163,6 @@ func (p *progress) run(interval time.Duration, f func()) {
 			}
 		}
 	}()
-}
-
-// countRows sets the total once the input is counted.
-func (p *progress) countRows(count func() (int, bool)) {
-	if n, ok := count(); ok {
-		p.total.Store(int64(n))
-		p.mu.Lock()
-		if p.bar != nil && !p.quiet {
-			p.bar.ChangeMax64(int64(n))
-		}
-		p.mu.Unlock()
-	}
 }
 
 // row counts a finished row; it is on the hot path, so it only counts.
@@ -193,7 +205,7 @@ func (p *progress) snapshot() snapshot {
 	s.invalid = p.count(reports.StatusInvalid)
 	s.skipped = p.count(reports.StatusSkipped)
 	s.done = s.ok + s.failed + s.invalid + s.skipped
-	s.total = p.total.Load()
+	s.total = p.total.get()
 	sent := p.count(reports.StatusOK) + p.count(reports.StatusPartial) + s.failed
 	now := time.Now()
 	p.mu.Lock()
@@ -260,6 +272,9 @@ func (p *progress) redraw() {
 	defer p.mu.Unlock()
 	if p.quiet {
 		return
+	}
+	if s.total >= 0 && p.bar.GetMax64() != s.total {
+		p.bar.ChangeMax64(s.total)
 	}
 	p.bar.Describe(p.describe(s, p.width()))
 }

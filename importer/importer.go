@@ -6,17 +6,17 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
-	"net/http"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
 	"github.com/acctimport/acctimport/input"
 	"github.com/acctimport/acctimport/mapping"
+	"github.com/acctimport/acctimport/metrics"
+	"github.com/acctimport/acctimport/pace"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
 )
@@ -27,10 +27,12 @@ type Options struct {
 	// DryRun validates only: nothing is sent, valid rows are reported
 	// "valid", and no connection is opened.
 	DryRun      bool
-	Concurrency int           // requests in flight; < 1 means 1
-	Limiter     *rate.Limiter // every attempt waits on it; nil means unlimited
-	// Pacer, when set, paces the attempts instead of Limiter (--rate auto).
-	Pacer       Pacer
+	Concurrency int // requests in flight; < 1 means 1
+	// Pacer paces every attempt, retries included (--rate R, --rate auto);
+	// nil means unlimited.
+	Pacer Pacer
+	// Metrics, when set, counts rows and requests for Prometheus.
+	Metrics     *metrics.Run
 	Retries     int // retries of a retryable failure
 	Limit       int // only the first Limit data rows; 0 means all
 	Shard       Shard
@@ -49,24 +51,13 @@ type Options struct {
 }
 
 // Pacer paces a run's attempts: every attempt, retries included, starts
-// with Acquire and ends with Release, which says how the attempt went.
+// with Acquire and, when Acquire let it start, ends with one Release that
+// says how it went. pace.Controller (--rate auto) and pace.Fixed (--rate R)
+// are Pacers.
 type Pacer interface {
 	Acquire(ctx context.Context) error
-	Release(Attempt)
+	Release(pace.Observation)
 }
-
-// Attempt is how one request went, for a Pacer to learn from.
-type Attempt struct {
-	Status  int         // HTTP status; 0 when no answer came
-	Header  http.Header // the answer's header; nil without an answer
-	Latency time.Duration
-}
-
-// limiterPacer paces attempts with a fixed-rate limiter (--rate R).
-type limiterPacer struct{ l *rate.Limiter }
-
-func (p limiterPacer) Acquire(ctx context.Context) error { return p.l.Wait(ctx) }
-func (limiterPacer) Release(Attempt)                     {}
 
 // Result is what a run did.
 type Result struct {
@@ -81,6 +72,9 @@ type Result struct {
 	// Unjournaled counts the rows that were sent but could not be recorded
 	// in the journal: a resume would send them again.
 	Unjournaled int
+	// Advice are the problems of the mapping rather than of the rows, each
+	// with the number of rows it made invalid: said once, not on every row.
+	Advice []mapping.AdviceCount
 }
 
 // StopError ends a run early because going on cannot help: the provider
@@ -134,9 +128,6 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	if r.opts.Backoff == nil {
 		r.opts.Backoff = ExponentialBackoff(500*time.Millisecond, 30*time.Second)
 	}
-	if r.opts.Pacer == nil && r.opts.Limiter != nil {
-		r.opts.Pacer = limiterPacer{r.opts.Limiter}
-	}
 
 	// stopCtx ends reading and sending new requests; requests already in
 	// flight run on without it, bounded by the exchange's timeout, so an
@@ -168,6 +159,7 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 	close(r.results)
 	werr := <-writeErr
 	r.res.Unjournaled = int(r.unjournaled.Load())
+	r.res.Advice = r.advice.Counts()
 	if readErr == nil && werr == nil && stopCtx.Err() != nil {
 		r.countNotReached(in, inFlight)
 	}
@@ -218,6 +210,7 @@ type run struct {
 	unjournaled      atomic.Int64
 	maxOnce          sync.Once
 	accounts         accountLog
+	advice           mapping.Tally // problems of the mapping, counted over rows
 }
 
 // task is one row handed to a worker: in a run, built and encoded, with the
@@ -392,6 +385,7 @@ func (r *run) checked(it *item, built *mapping.Row) bool {
 	if built.Valid() {
 		return true
 	}
+	r.advice.Add(built)
 	it.row.Issues = make([]reports.Issue, len(built.Issues))
 	for i, is := range built.Issues {
 		it.row.Issues[i] = reports.Issue{Column: is.Column, Rule: is.Rule}
@@ -505,6 +499,9 @@ func (r *run) send(ctx context.Context, t task) {
 				return
 			}
 		}
+		if attempt > 1 {
+			r.opts.Metrics.Retry()
+		}
 		began := time.Now()
 		res, err := r.ex.Do(sendCtx, req)
 		r.released(res, err, time.Since(began))
@@ -576,17 +573,17 @@ func (r *run) send(ctx context.Context, t task) {
 	}
 }
 
-// released tells the pacer how an attempt went.
+// released tells the pacer and the metrics how an attempt went.
 func (r *run) released(res providers.Result, err error, latency time.Duration) {
-	if r.opts.Pacer == nil {
-		return
-	}
-	a := Attempt{Status: res.HTTPStatus, Header: res.Header, Latency: latency}
+	o := pace.Observation{Status: res.HTTPStatus, Header: res.Header, Latency: latency}
 	var ae *providers.APIError
 	if errors.As(err, &ae) {
-		a.Status, a.Header = ae.Status, ae.Header
+		o.Status, o.Header = ae.Status, ae.Header
 	}
-	r.opts.Pacer.Release(a)
+	if r.opts.Pacer != nil {
+		r.opts.Pacer.Release(o)
+	}
+	r.opts.Metrics.Request(o.Status, latency)
 }
 
 // withNote appends a note to a message: "msg (note)", or just the note.
@@ -681,6 +678,7 @@ func (r *run) write(out reports.Writer) error {
 func (r *run) count(s reports.Status) {
 	r.res.Counts[s]++
 	r.res.Total++
+	r.opts.Metrics.Row(s)
 	if r.opts.Progress != nil {
 		r.opts.Progress(s)
 	}

@@ -16,10 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/acctimport/acctimport/input"
 	"github.com/acctimport/acctimport/mapping"
+	"github.com/acctimport/acctimport/pace"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
 )
@@ -422,7 +421,7 @@ func TestRunRateLimit(t *testing.T) {
 		ids[i] = fmt.Sprintf("r%d", i)
 	}
 	start := time.Now()
-	if _, err := Run(context.Background(), plan(t), rowsOf(ids...), &memReport{}, exchange(t, s, secret), Options{Concurrency: 8, Limiter: rate.NewLimiter(50, 1), Backoff: noWait}); err != nil {
+	if _, err := Run(context.Background(), plan(t), rowsOf(ids...), &memReport{}, exchange(t, s, secret), Options{Concurrency: 8, Pacer: pace.NewFixed(50, 1), Backoff: noWait}); err != nil {
 		t.Fatal(err)
 	}
 	// 11 requests at 50/s with burst 1 take at least 10 intervals of 20 ms.
