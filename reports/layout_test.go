@@ -19,12 +19,13 @@ func TestWrappedLines(t *testing.T) {
 	}{
 		{"", 60, 1},
 		{"short", 60, 1},
-		{strings.Repeat("x", 60), 60, 1},             // 65 characters fit in 60
-		{strings.Repeat("x", 66), 60, 2},             // a long word is broken
-		{strings.Repeat("x", 200), 60, 4},            // 65 a line
+		{strings.Repeat("x", 68), 60, 1},             // 68 characters fit in 60
+		{strings.Repeat("x", 69), 60, 2},             // a long word is broken
+		{strings.Repeat("x", 200), 60, 3},            // 68 a line
+		{"ab " + strings.Repeat("x", 100), 60, 2},    // a long word fills the line it starts on
 		{strings.Repeat("word ", 26), 60, 2},         // 130 characters of words
 		{"one\ntwo\nthree", 60, 3},                   // line breaks
-		{"a\n" + strings.Repeat("x", 66), 60, 3},     // both
+		{"a\n" + strings.Repeat("x", 69), 60, 3},     // both
 		{strings.Repeat("図", 40), 60, 2},             // wide characters count twice
 		{strings.Repeat("x", 1_000_000), 80, 28},     // capped where a row cannot grow
 		{strings.Repeat("y\n", 100), 80, 28},         // capped

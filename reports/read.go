@@ -26,9 +26,10 @@ const (
 	// comments, shared strings), which excelize reads into memory whole.
 	maxPartSize = 64 << 20
 	// maxWorkbookSize bounds all parts together; sheets past
-	// sheetInMemory go to temporary files in the work directory.
+	// sheetInMemory go to temporary files in the work directory. A merge
+	// holds every shard's report open at once, so it is small.
 	maxWorkbookSize = 16 << 30
-	sheetInMemory   = 16 << 20
+	sheetInMemory   = 1 << 20
 	// maxSummaryRows bounds the Summary, a few dozen rows when we write it.
 	maxSummaryRows = 10_000
 	// maxCSVRecord bounds one line of a CSV report; a Payload of images can

@@ -44,7 +44,7 @@ type Row struct {
 	// or number cell is written back as a date or a number.
 	Kinds []cell.Kind
 	// Issues mark the cells that broke a rule: highlighted, the rule as a
-	// comment.
+	// comment (an Issue without a Rule only highlights).
 	Issues []Issue
 	// Payload is the request body (secrets masked); written only when the
 	// report was created with Options.Payloads.
@@ -110,7 +110,9 @@ type Writer interface {
 // Create starts a report at path, in the format its extension names: .xlsx
 // or .csv. header is the input's column names as read; they head the input
 // columns of Results and the Failed rows, so that Failed can be fed back with
-// the same mapping. Nothing appears at path until Close succeeds.
+// the same mapping. Nothing appears at path (or at the other Files) until
+// Close succeeds; until then everything is written in a private directory
+// beside path, which Close removes whatever happens.
 func Create(path string, header []string, opts Options) (Writer, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err

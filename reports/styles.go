@@ -36,6 +36,9 @@ const (
 	numFmtDate     = "yyyy-mm-dd"
 	numFmtDateTime = "yyyy-mm-dd hh:mm:ss"
 	numFmtTime     = "hh:mm:ss"
+	// numFmtBool shows a boolean as Excel does (LibreOffice shows 1 and 0
+	// without it); Excel applies no number format to a boolean.
+	numFmtBool = `"TRUE";"TRUE";"FALSE"`
 )
 
 // styleKey is one combination of what a cell of ours can look like. Every
@@ -177,9 +180,9 @@ func typedValue(s string, k cell.Kind) (v any, format string, ok bool) {
 	case cell.Bool:
 		switch s {
 		case "TRUE":
-			return true, "", true
+			return true, numFmtBool, true
 		case "FALSE":
-			return false, "", true
+			return false, numFmtBool, true
 		}
 	}
 	return nil, "", false
@@ -230,23 +233,33 @@ func significantDigits(s string) int {
 }
 
 // Excel counts days from 1899-12-30 (in the 1900 date system, which a new
-// workbook uses), but believes in a 29 February 1900, so dates before
-// March 1900 count from a day later.
+// workbook uses), but believes in a 29 February 1900, so that its dates
+// before March 1900 are a day off from LibreOffice's (which has no such
+// day). A date cell is written only from March 1900 on, where both agree.
 var (
 	excelEpoch     = time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	excelLeapBug   = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
-	excelFirstDate = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	excelFirstDate = time.Date(1900, 3, 1, 0, 0, 0, 0, time.UTC)
 )
 
+// timeNudge is added to a time of day, a tenth of a millisecond: a second
+// is not a binary fraction of a day, and LibreOffice shows a time cell
+// truncated, so 10:00:00 stored a hair below showed as 09:59:59. Above the
+// second by far less than half of one, it reads back as the same second
+// everywhere.
+const timeNudge = 1e-4
+
 // serialValue returns the spreadsheet serial number of a date, date-time or
-// time written in layout, when s is exactly that (a date a spreadsheet can
-// hold: from 1900 on).
+// time written in layout, when s is exactly that (a date every spreadsheet
+// program reads alike: from March 1900 on).
 func serialValue(s, layout, format string, dated bool) (any, string, bool) {
 	t, err := time.Parse(layout, s)
 	if err != nil || t.Format(layout) != s {
 		return nil, "", false
 	}
-	secs := float64(t.Hour()*3600+t.Minute()*60+t.Second()) / 86400
+	var secs float64
+	if format != numFmtDate {
+		secs = (float64(t.Hour()*3600+t.Minute()*60+t.Second()) + timeNudge) / 86400
+	}
 	if !dated {
 		return secs, format, true
 	}
@@ -256,8 +269,5 @@ func serialValue(s, layout, format string, dated bool) (any, string, bool) {
 	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 	// In seconds, not a Duration, which would overflow past 2262.
 	days := float64((day.Unix() - excelEpoch.Unix()) / 86400)
-	if day.Before(excelLeapBug) {
-		days--
-	}
 	return days + secs, format, true
 }

@@ -176,14 +176,11 @@ func (w *xlsxWriter) write(r *Row) error {
 		}
 		values = append(values, w.styles.inputCell(c, cell.Of(r.Kinds, i), m.flagged))
 	}
-	if err := w.results.add(values, notes); err != nil {
-		return err
-	}
 	if !needsFix(r.Status) {
-		return nil
+		return w.results.add(values, notes)
 	}
-	// Failed takes the same cell values (the slices are not shared: Results
-	// may still hold its own while sizing columns) and its own notes.
+	// Failed takes the same cell values, copied before Results can restyle
+	// its own for a tall row, and its own notes.
 	l := w.layout
 	fv := make([]any, 0, len(l.keep)+2+len(cells)-len(w.header))
 	for _, i := range l.keep {
@@ -196,6 +193,9 @@ func (w *xlsxWriter) write(r *Row) error {
 		if col := l.failedColumn(n.col - w.fixed); col >= 0 {
 			fnotes = append(fnotes, note{col: col, text: n.text})
 		}
+	}
+	if err := w.results.add(values, notes); err != nil {
+		return err
 	}
 	return w.failed.add(fv, fnotes)
 }
@@ -319,6 +319,9 @@ func (w *xlsxWriter) finish(s *Summary) error {
 	}
 	if err := w.writeSummary(s); err != nil {
 		return err
+	}
+	if w.styles.err != nil {
+		return w.styles.err
 	}
 
 	// excelize builds the whole zip in a bytes.Buffer before writing it out,
@@ -662,13 +665,15 @@ func rowHeight(lines int) float64 {
 
 // wrappedLines estimates how many lines s takes when wrapped in a column
 // width wide: words go on a line while they fit, a word longer than a line
-// is broken, and a line break starts a new line. A column's width counts
-// characters of the widest digit; ordinary text is narrower, about 1.2 of
-// its characters to a digit in Calibri and in the wider fonts LibreOffice
-// falls back to. Counting 1.1 errs on the side of a line too many, never of
-// a cut message.
+// (a JSON body has few spaces) fills the line it starts on and breaks, as
+// Excel and LibreOffice break it, and a line break starts a new line. A
+// column's width counts characters of the widest digit; ordinary text is
+// narrower: 1.18 of its characters to a digit in DejaVu Sans, the widest
+// font LibreOffice falls back to (measured on a rendered report), more in
+// Calibri. Counting 1.15 errs on the side of a line too many, never of a
+// cut message.
 func wrappedLines(s string, width float64) int {
-	capacity := max(int(width*1.1)-1, 4)
+	capacity := max(int(width*1.15)-1, 4)
 	most := maxRowHeight/lineHeight + 1
 	n := 0
 	for line := range strings.SplitSeq(s, "\n") {
@@ -689,6 +694,13 @@ func paragraphLines(p string, capacity int) int {
 				col += 1 + w
 				continue
 			}
+			if w <= capacity {
+				lines++
+				col = w
+				continue
+			}
+			// Too long for any line: it starts here and breaks.
+			w -= capacity - col - 1
 			lines++
 		}
 		if w > capacity {
