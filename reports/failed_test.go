@@ -63,18 +63,7 @@ var refedWant = [][]string{
 func TestFailedColumnsRefed(t *testing.T) {
 	t.Run("xlsx", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "out.xlsx")
-		w, err := Create(path, refedHeader, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range refedRows() {
-			if err := w.Write(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(nil); err != nil {
-			t.Fatal(err)
-		}
+		writeReportHeader(t, path, refedHeader, Options{}, refedRows(), nil)
 		f := openXLSX(t, path)
 		rows, err := f.GetRows("Failed", excelize.Options{RawCellValue: true})
 		if err != nil {
@@ -102,18 +91,7 @@ func TestFailedColumnsRefed(t *testing.T) {
 	})
 	t.Run("csv", func(t *testing.T) {
 		dir := t.TempDir()
-		w, err := Create(filepath.Join(dir, "out.csv"), refedHeader, Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range refedRows() {
-			if err := w.Write(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := w.Close(nil); err != nil {
-			t.Fatal(err)
-		}
+		writeReportHeader(t, filepath.Join(dir, "out.csv"), refedHeader, Options{}, refedRows(), nil)
 		got := readCSV(t, filepath.Join(dir, "out.failed.csv"))
 		if len(got) != len(refedWant) {
 			t.Fatalf("failed.csv = %q, want %q", got, refedWant)

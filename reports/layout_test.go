@@ -64,18 +64,7 @@ func TestXLSXWrapsLongText(t *testing.T) {
 	writeReport(t, path, Options{Payloads: true}, rows, nil)
 	f := openXLSX(t, path)
 
-	style := func(sheet, cell string) *excelize.Style {
-		t.Helper()
-		id, err := f.GetCellStyle(sheet, cell)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st, err := f.GetStyle(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return st
-	}
+	style := func(sheet, cell string) *excelize.Style { return styleOf(t, f, sheet, cell) }
 	wraps := func(st *excelize.Style) bool { return st.Alignment != nil && st.Alignment.WrapText }
 	top := func(st *excelize.Style) bool { return st.Alignment != nil && st.Alignment.Vertical == "top" }
 	height := func(sheet string, row int) float64 {

@@ -104,22 +104,6 @@ func shardReports(t *testing.T, dir, whole string, exts []string, n int, opts Op
 	return paths
 }
 
-func writeReportHeader(t testing.TB, path string, header []string, opts Options, rows []*Row, s *Summary) {
-	t.Helper()
-	w, err := Create(path, header, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(s); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // dumpSheet renders everything a reader sees of a sheet's cells: value,
 // type, number format, fill, wrap, row height and comment.
 func dumpSheet(t *testing.T, f *excelize.File, sheet string, formatted bool) string {

@@ -92,7 +92,15 @@ func (s *reportSource) Next() (*Row, error) {
 // summaryItems). Unknown items are left alone: a later version may add some.
 func parseSummary(items [][2]string, file, sheet string, rowOf func(int) int) (*Summary, bool, error) {
 	s := &Summary{Counts: map[Status]int{}}
-	payloads := false
+	payloads := ""
+	texts := map[string]*string{
+		itemProvider: &s.Provider, itemInput: &s.Input, itemMapping: &s.Mapping, itemOutput: &s.Output,
+		itemStopped: &s.Stopped, itemShard: &s.Shard, itemDestination: &s.Destination,
+		itemInputSum: &s.InputSum, itemMappingSum: &s.MappingSum, itemPayloads: &payloads,
+	}
+	counts := map[string]*int{itemTotal: &s.Total, itemNotReached: &s.NotReached, itemUnjournaled: &s.Unjournaled}
+	paces := map[string]*float64{itemPace: &s.Pace, itemPeakPace: &s.PeakPace}
+	times := map[string]*time.Time{itemStart: &s.Start, itemEnd: &s.End}
 	seen := map[string]bool{}
 	for i, it := range items {
 		item, v := it[0], it[1]
@@ -103,82 +111,46 @@ func parseSummary(items [][2]string, file, sheet string, rowOf func(int) int) (*
 			return nil, false, sourceError(file, sheet, rowOf(i), "%s is in the Summary twice", item)
 		}
 		seen[item] = true
-		count := func(dst *int) error {
+		count := func() (int, error) {
 			if v == "" {
-				return nil
+				return 0, nil
 			}
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				return bad("a count")
+				return 0, bad("a count")
 			}
-			*dst = n
-			return nil
+			return n, nil
 		}
 		var err error
-		switch item {
-		case itemTotal:
-			err = count(&s.Total)
-		case itemNotReached:
-			err = count(&s.NotReached)
-		case itemUnjournaled:
-			err = count(&s.Unjournaled)
-		case itemProvider:
-			s.Provider = v
-		case itemInput:
-			s.Input = v
-		case itemMapping:
-			s.Mapping = v
-		case itemOutput:
-			s.Output = v
-		case itemStart, itemEnd:
-			var t time.Time
-			if v != "" {
-				if t, err = time.Parse(time.RFC3339, v); err != nil {
-					err = bad("a time (RFC 3339)")
-				}
+		switch {
+		case texts[item] != nil:
+			*texts[item] = v
+		case counts[item] != nil:
+			*counts[item], err = count()
+		case isStatus(Status(item)):
+			s.Counts[Status(item)], err = count()
+		case paces[item] != nil:
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+				return nil, false, bad("a pace")
 			}
-			if item == itemStart {
-				s.Start = t
-			} else {
-				s.End = t
+			*paces[item] = f
+		case times[item] != nil:
+			if v == "" {
+				continue
 			}
-		case itemDryRun:
-			switch v {
-			case "yes":
-				s.DryRun = true
-			case "no":
-			default:
-				err = bad("yes or no")
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return nil, false, bad("a time (RFC 3339)")
 			}
-		case itemStopped:
-			s.Stopped = v
-		case itemPace, itemPeakPace:
-			f, perr := strconv.ParseFloat(v, 64)
-			if perr != nil || f < 0 || math.IsInf(f, 0) || math.IsNaN(f) {
-				err = bad("a pace")
-			} else if item == itemPace {
-				s.Pace = f
-			} else {
-				s.PeakPace = f
+			*times[item] = t
+		case item == itemDryRun:
+			if v != "yes" && v != "no" {
+				return nil, false, bad("yes or no")
 			}
-		case itemShard:
-			s.Shard = v
-		case itemDestination:
-			s.Destination = v
-		case itemInputSum:
-			s.InputSum = v
-		case itemMappingSum:
-			s.MappingSum = v
-		case itemPayloads:
-			payloads = v == "yes"
-		case itemAdvice:
+			s.DryRun = v == "yes"
+		case item == itemAdvice:
 			s.Advice = append(s.Advice, v)
-		default:
-			if st := Status(item); isStatus(st) {
-				var n int
-				err = count(&n)
-				s.Counts[st] = n
-			}
 		}
 		if err != nil {
 			return nil, false, err
@@ -187,7 +159,7 @@ func parseSummary(items [][2]string, file, sheet string, rowOf func(int) int) (*
 	if !seen[itemTotal] || !seen[string(StatusOK)] {
 		return nil, false, sourceError(file, sheet, 0, "not the Summary of an acctimport report (no %s or %s)", StatusOK, itemTotal)
 	}
-	return s, payloads, nil
+	return s, payloads == "yes", nil
 }
 
 func isStatus(s Status) bool {

@@ -82,7 +82,13 @@ func sampleSummary() *Summary {
 // writeReport writes rows into a new report at path and closes it.
 func writeReport(t testing.TB, path string, opts Options, rows []*Row, s *Summary) {
 	t.Helper()
-	w, err := Create(path, sampleHeader, opts)
+	writeReportHeader(t, path, sampleHeader, opts, rows, s)
+}
+
+// writeReportHeader is writeReport with another input header.
+func writeReportHeader(t testing.TB, path string, header []string, opts Options, rows []*Row, s *Summary) {
+	t.Helper()
+	w, err := Create(path, header, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -230,10 +230,8 @@ func TestXLSXCellTypes(t *testing.T) {
 	}
 }
 
-// invalidFill is how an invalid cell and the invalid status are filled.
-const invalidFill = "F4B183"
-
-func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
+// styleOf returns the style of a cell.
+func styleOf(t *testing.T, f *excelize.File, sheet, cell string) *excelize.Style {
 	t.Helper()
 	id, err := f.GetCellStyle(sheet, cell)
 	if err != nil {
@@ -243,6 +241,15 @@ func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// invalidFill is how an invalid cell and the invalid status are filled.
+const invalidFill = "F4B183"
+
+func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	st := styleOf(t, f, sheet, cell)
 	if len(st.Fill.Color) == 0 {
 		return ""
 	}
