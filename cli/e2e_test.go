@@ -20,6 +20,7 @@ import (
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/providers/all"
 	"github.com/acctimport/acctimport/providers/payway"
+	"github.com/acctimport/acctimport/reports"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -156,12 +157,12 @@ func TestRunPaywaySamples(t *testing.T) {
 			}
 
 			// Failed holds the rows that are not ok, with the input's
-			// columns as read, ready to be fed back.
+			// columns as read, ready to be fed back, then why and where.
 			failed := sheet(t, out, "Failed")
 			if got, want := len(failed)-1, 6; got != want {
 				t.Errorf("Failed has %d rows, want %d", got, want)
 			}
-			if strings.Join(failed[0], ",") != "Account ID,E-mail,First name,Last name,Mobile,Personal number,Born,Tags,Street,Zip,City,Country" {
+			if strings.Join(failed[0], ",") != "Account ID,E-mail,First name,Last name,Mobile,Personal number,Born,Tags,Street,Zip,City,Country,"+reports.ColumnReason+","+reports.ColumnOriginalRow {
 				t.Errorf("Failed header %v", failed[0])
 			}
 			summary := sheet(t, out, "Summary")
@@ -486,6 +487,19 @@ func TestFailedRowsFeedBack(t *testing.T) {
 			}
 			if strings.Count(got, ",invalid,") != 5 || strings.Count(got, ",valid,") != 1 {
 				t.Errorf("fed-back statuses:\n%s", got)
+			}
+			// Failed again, the rows keep one pair of the report's columns,
+			// and their row numbers in the first file.
+			b, err = os.ReadFile(filepath.Join(filepath.Dir(in), "again.failed.csv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(string(b), "\n")
+			if n := strings.Count(lines[0], reports.ColumnReason); n != 1 || !strings.HasSuffix(lines[0], ","+reports.ColumnOriginalRow) {
+				t.Errorf("fed back and failed again, the header is %q", lines[0])
+			}
+			if !strings.HasSuffix(lines[1], ",5") {
+				t.Errorf("the first invalid row of payway.csv is row 5; fed back it says %q", lines[1])
 			}
 		})
 	}

@@ -67,6 +67,6 @@ Exit status: 0 every row ok (or valid); 1 some rows failed, partial or invalid;
 	root.SetOut(e.stdout)
 	root.SetErr(e.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-	root.AddCommand(e.importCmd(false), e.importCmd(true), e.sandboxCmd(), e.providersCmd(), e.initCmd())
+	root.AddCommand(e.importCmd(false), e.importCmd(true), e.sandboxCmd(), e.providersCmd(), e.initCmd(), e.mergeCmd())
 	return root
 }

@@ -6,13 +6,93 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 )
 
-// pendingFile is an output file written under a temporary name in the same
-// directory as its final name, and renamed only once it is complete and
-// synced: a crash or an error never leaves half a report under the name the
-// user asked for. The same directory keeps the rename atomic (one file
-// system).
+// workDir is a report's private directory for everything it writes before
+// the report is complete: the pending output files and excelize's spill
+// files. It is made with os.MkdirTemp in the output's own folder, so its
+// name cannot be guessed, it is created exclusively (a planted file or
+// symlink of that name makes MkdirTemp pick another name), only its owner
+// can enter it (0700: the spill files hold row data), and a rename out of it
+// stays on one file system, hence atomic. Nothing lands in the shared
+// temporary folder, and one RemoveAll cleans up whatever was left.
+//
+// github.com/google/renameio/v2 was considered for the atomic replace and
+// not used: it does not build on Windows (its temp-file code is
+// //go:build !windows, and acctimport builds there), and without WithTempDir
+// it probes the shared os.TempDir(); inside a private directory the
+// remaining work is a sync and a rename.
+type workDir struct {
+	path string
+	once sync.Once
+}
+
+// newWorkDir makes the private directory beside final, named after it so a
+// leftover of a killed run says what it belonged to.
+func newWorkDir(final string) (*workDir, error) {
+	p, err := os.MkdirTemp(filepath.Dir(final), "."+filepath.Base(final)+".tmp-")
+	if err != nil {
+		return nil, err
+	}
+	d := &workDir{path: p}
+	live.add(d)
+	return d, nil
+}
+
+// remove deletes the directory and everything in it; safe to call twice and
+// from another goroutine (RemoveTempFiles).
+func (d *workDir) remove() {
+	if d == nil {
+		return
+	}
+	d.once.Do(func() {
+		_ = os.RemoveAll(d.path)
+		live.del(d)
+	})
+}
+
+// live holds the work directories of the reports not yet closed, for
+// RemoveTempFiles.
+var live = &workDirs{m: map[*workDir]struct{}{}}
+
+type workDirs struct {
+	mu sync.Mutex
+	m  map[*workDir]struct{}
+}
+
+func (l *workDirs) add(d *workDir) {
+	l.mu.Lock()
+	l.m[d] = struct{}{}
+	l.mu.Unlock()
+}
+
+func (l *workDirs) del(d *workDir) {
+	l.mu.Lock()
+	delete(l.m, d)
+	l.mu.Unlock()
+}
+
+// RemoveTempFiles deletes the temporary files of every report that is still
+// open, abandoning those reports (their writers then fail). It is for a
+// process that must exit without closing its reports, such as on a third
+// interrupt: call it just before os.Exit. Close removes a report's
+// temporary files in every other case.
+func RemoveTempFiles() {
+	live.mu.Lock()
+	ds := make([]*workDir, 0, len(live.m))
+	for d := range live.m {
+		ds = append(ds, d)
+	}
+	live.mu.Unlock()
+	for _, d := range ds {
+		d.remove()
+	}
+}
+
+// pendingFile is an output file written inside a workDir and renamed to its
+// final name only once it is complete and synced: a crash or an error never
+// leaves half a report under the name the user asked for.
 type pendingFile struct {
 	final string
 	tmp   string
@@ -20,10 +100,11 @@ type pendingFile struct {
 	w     *bufio.Writer
 }
 
-func createPending(final string) (*pendingFile, error) {
-	tmp := final + ".tmp"
-	// A stale .tmp from a crashed run is ours to overwrite.
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o666)
+func (d *workDir) createPending(final string) (*pendingFile, error) {
+	tmp := filepath.Join(d.path, filepath.Base(final))
+	// O_EXCL: the directory is new and private, so the name is free; if it
+	// is not, something is wrong and nothing is overwritten.
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return nil, err
 	}

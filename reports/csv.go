@@ -4,10 +4,11 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
-	"github.com/acctimport/acctimport/internal/csvsafe"
 	"strconv"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/acctimport/acctimport/internal/csvsafe"
 )
 
 // The CSV files start with a UTF-8 byte order mark: without it Excel reads a
@@ -28,10 +29,12 @@ type csvWriter struct {
 	summaryPath string
 	header      []string
 	opts        Options
+	layout      *failedLayout
 
+	dir                   *workDir
 	results, failed       *pendingFile
 	resultsCSV, failedCSV *csv.Writer
-	record                []string // reused for every Results line
+	record, failedRecord  []string // reused for every line
 
 	tally  map[Status]int
 	err    error // the first write error; the report is then abandoned
@@ -45,14 +48,19 @@ func createCSV(path string, header []string, opts Options) (*csvWriter, error) {
 		summaryPath: summaryPath,
 		header:      header,
 		opts:        opts,
+		layout:      newFailedLayout(header),
 		tally:       make(map[Status]int, len(Statuses)),
 	}
 	var err error
-	if w.results, err = createPending(path); err != nil {
+	if w.dir, err = newWorkDir(path); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	if w.failed, err = createPending(failedPath); err != nil {
-		w.results.abort()
+	if w.results, err = w.dir.createPending(path); err != nil {
+		w.abort()
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if w.failed, err = w.dir.createPending(failedPath); err != nil {
+		w.abort()
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	w.resultsCSV = newCSVWriter(w.results)
@@ -64,7 +72,7 @@ func createCSV(path string, header []string, opts Options) (*csvWriter, error) {
 		w.abort()
 		return nil, fmt.Errorf("report %s: %w", path, err)
 	}
-	if err := w.failedCSV.Write(escapeAll(header)); err != nil {
+	if err := w.failedCSV.Write(escapeAll(w.layout.header)); err != nil {
 		w.abort()
 		return nil, fmt.Errorf("report %s: %w", failedPath, err)
 	}
@@ -78,14 +86,14 @@ func newCSVWriter(p *pendingFile) *csv.Writer {
 	return cw
 }
 
-// escapeAll returns cells escaped for CSV. It copies only when a cell
-// changes (never touching the caller's slice), so the common row costs no
-// allocation.
+// escapeAll returns cells cleaned and escaped for CSV. It copies only when
+// a cell changes (never touching the caller's slice), so the common row
+// costs no allocation.
 func escapeAll(cells []string) []string {
 	out := cells
 	copied := false
 	for i, c := range cells {
-		if e := csvsafe.Escape(c); e != c {
+		if e := escape(c); e != c {
 			if !copied {
 				out = append([]string(nil), cells...)
 				copied = true
@@ -95,6 +103,10 @@ func escapeAll(cells []string) []string {
 	}
 	return out
 }
+
+// escape is a text cell as the CSV holds it: cleaned of what a UTF-8 text
+// file must not hold, then guarded against formula injection.
+func escape(s string) string { return csvsafe.Escape(cleanText(s)) }
 
 func (w *csvWriter) Write(r *Row) error {
 	if w.closed {
@@ -109,17 +121,17 @@ func (w *csvWriter) Write(r *Row) error {
 	rec := w.record[:0]
 	rec = append(rec,
 		strconv.Itoa(r.Line),
-		csvsafe.Escape(string(r.Status)),
-		csvsafe.Escape(r.Key),
+		escape(string(r.Status)),
+		escape(r.Key),
 		blankZero(r.HTTPStatus),
 		blankZero(r.Attempts),
-		csvsafe.Escape(r.Message),
+		escape(r.Message),
 	)
 	if w.opts.Payloads {
-		rec = append(rec, csvsafe.Escape(r.Payload))
+		rec = append(rec, escape(r.Payload))
 	}
 	for _, c := range cells {
-		rec = append(rec, csvsafe.Escape(c))
+		rec = append(rec, escape(c))
 	}
 	w.record = rec
 	if err := w.resultsCSV.Write(rec); err != nil {
@@ -127,12 +139,25 @@ func (w *csvWriter) Write(r *Row) error {
 		return w.err
 	}
 	if needsFix(r.Status) {
-		if err := w.failedCSV.Write(escapeAll(cells)); err != nil {
+		if err := w.failedCSV.Write(w.failedLine(r, rec[len(rec)-len(cells):])); err != nil {
 			w.err = fmt.Errorf("report %s: row %d: %w", w.failed.final, r.Line, err)
 			return w.err
 		}
 	}
 	return nil
+}
+
+// failedLine lays out a Failed line from the row's escaped cells.
+func (w *csvWriter) failedLine(r *Row, escaped []string) []string {
+	l := w.layout
+	rec := w.failedRecord[:0]
+	for _, i := range l.keep {
+		rec = append(rec, escaped[i])
+	}
+	rec = append(rec, escape(reason(r)), strconv.Itoa(l.originalRow(r)))
+	rec = append(rec, escaped[len(w.header):]...)
+	w.failedRecord = rec
+	return rec
 }
 
 func blankZero(n int) string {
@@ -148,6 +173,14 @@ func blankZero(n int) string {
 type summaryLine struct {
 	Item  string `csv:"item"`
 	Value string `csv:"value"`
+}
+
+// discard abandons the report, leaving whatever was at its path alone.
+func (w *csvWriter) discard() {
+	if !w.closed {
+		w.closed = true
+		w.abort()
+	}
 }
 
 func (w *csvWriter) Close(s *Summary) error {
@@ -176,15 +209,15 @@ func (w *csvWriter) finish(s *Summary) error {
 		}
 	}
 
-	summary, err := createPending(w.summaryPath)
+	summary, err := w.dir.createPending(w.summaryPath)
 	if err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	defer summary.abort()
-	items := summaryItems(s, w.tally, w.path)
+	items := summaryItems(s, w.tally, w.path, w.opts.Payloads)
 	lines := make([]summaryLine, len(items))
 	for i, it := range items {
-		lines[i] = summaryLine{Item: csvsafe.Escape(it.Item), Value: csvsafe.Escape(valueText(it.Value))}
+		lines[i] = summaryLine{Item: escape(it.Item), Value: escape(valueText(it.Value))}
 	}
 	if err := gocsv.MarshalCSV(lines, gocsv.NewSafeCSVWriter(newCSVWriter(summary))); err != nil {
 		return fmt.Errorf("report %s: %w", w.summaryPath, err)
@@ -195,10 +228,13 @@ func (w *csvWriter) finish(s *Summary) error {
 			return err
 		}
 	}
+	w.dir.remove()
 	return nil
 }
 
+// abort drops the files not yet in place and the work directory.
 func (w *csvWriter) abort() {
 	w.results.abort()
 	w.failed.abort()
+	w.dir.remove()
 }

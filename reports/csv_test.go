@@ -3,14 +3,16 @@ package reports
 import (
 	"bytes"
 	"encoding/csv"
-	"github.com/acctimport/acctimport/internal/csvsafe"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/gocarina/gocsv"
+
+	"github.com/acctimport/acctimport/internal/csvsafe"
 )
 
 func TestCSVGolden(t *testing.T) {
@@ -52,7 +54,9 @@ func readCSV(t *testing.T, path string) [][]string {
 	if bytes.Contains(rest, []byte("\r\n")) {
 		t.Errorf("%s has CRLF line ends, want LF throughout", path)
 	}
-	records, err := csv.NewReader(bytes.NewReader(rest)).ReadAll()
+	cr := csv.NewReader(bytes.NewReader(rest))
+	cr.FieldsPerRecord = -1 // a ragged row's extra cells are kept
+	records, err := cr.ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,10 +69,10 @@ func TestCSVFailedRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	writeReport(t, filepath.Join(dir, "out.csv"), Options{}, sampleRows(), sampleSummary())
 	records := readCSV(t, filepath.Join(dir, "out.failed.csv"))
-	want := [][]string{sampleHeader}
+	want := [][]string{append(slices.Clone(sampleHeader), ColumnReason, ColumnOriginalRow)}
 	for _, r := range sampleRows() {
 		if needsFix(r.Status) {
-			want = append(want, padCells(r.Cells, len(sampleHeader)))
+			want = append(want, append(padCells(r.Cells, len(sampleHeader)), reason(r), strconv.Itoa(r.Line)))
 		}
 	}
 	if len(records) != len(want) {

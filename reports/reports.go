@@ -8,6 +8,7 @@ package reports
 import (
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -43,7 +44,7 @@ type Row struct {
 	// or number cell is written back as a date or a number.
 	Kinds []cell.Kind
 	// Issues mark the cells that broke a rule: highlighted, the rule as a
-	// comment.
+	// comment (an Issue without a Rule only highlights).
 	Issues []Issue
 	// Payload is the request body (secrets masked); written only when the
 	// report was created with Options.Payloads.
@@ -56,7 +57,8 @@ type Issue struct {
 	Rule   string // the message, such as "mobile_phone_number must match ^[0-9]{10}$"
 }
 
-// Summary is the run's outcome and facts.
+// Summary is the run's outcome and facts. The fields after Stopped are
+// shown only when set.
 type Summary struct {
 	Provider string
 	Input    string
@@ -68,6 +70,27 @@ type Summary struct {
 	Counts   map[Status]int
 	Total    int    // rows read
 	Stopped  string // why the run stopped early, if it did
+
+	// What identifies the run, so that Merge can tell the reports of one
+	// run's shards from those of another run.
+	InputSum    string // hex SHA-256 of the input file
+	MappingSum  string // hex SHA-256 of the mapping file
+	Shard       string // "I/N" for one shard of N; "" (or "0/1") for the whole input
+	Destination string // where the rows went: the base URL, or "sandbox"; no secrets
+
+	// Advice is what the run found wrong with the mapping rather than with
+	// the rows, said once a line.
+	Advice []string
+	// NotReached is how many rows an interrupted or stopped run never got
+	// to (they are in no sheet).
+	NotReached int
+	// Unjournaled is how many rows were sent but not recorded in the
+	// journal, because it could not be written: a resume sends them again.
+	Unjournaled int
+	// Pace and PeakPace are --rate auto's pace in requests per second: at
+	// the end, and the highest sustained. For a merged report, the sums over
+	// its shards.
+	Pace, PeakPace float64
 }
 
 // Options shape a report.
@@ -87,7 +110,9 @@ type Writer interface {
 // Create starts a report at path, in the format its extension names: .xlsx
 // or .csv. header is the input's column names as read; they head the input
 // columns of Results and the Failed rows, so that Failed can be fed back with
-// the same mapping. Nothing appears at path until Close succeeds.
+// the same mapping. Nothing appears at path (or at the other Files) until
+// Close succeeds; until then everything is written in a private directory
+// beside path, which Close removes whatever happens.
 func Create(path string, header []string, opts Options) (Writer, error) {
 	if err := CheckPath(path); err != nil {
 		return nil, err
@@ -130,6 +155,17 @@ func CSVSidecars(path string) (failed, summary string) {
 	return base + ".failed" + ext, base + ".summary" + ext
 }
 
+// Files returns every file a report at path writes: path itself, and for a
+// .csv its .failed.csv and .summary.csv. None of them may be the input, the
+// journal or a file of another report, since Close replaces them all.
+func Files(path string) []string {
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
+		failed, summary := CSVSidecars(path)
+		return []string{path, failed, summary}
+	}
+	return []string{path}
+}
+
 // fixedColumns head the Results sheet, before the input's own columns.
 var fixedColumns = []string{"Row", "Status", "Key", "HTTP status", "Attempts", "Message"}
 
@@ -141,6 +177,87 @@ func resultsHeader(header []string, opts Options) []string {
 		h = append(h, "Payload")
 	}
 	return append(h, header...)
+}
+
+// The Failed sheet ends with two columns of its own: why the row is there,
+// and its row number in the first file it came from. Their names start with
+// a prefix no export uses, so they do not collide with an input's columns;
+// and a column of either name in the input is taken to be the report's own,
+// from an earlier report fed back: Failed then leaves it out of the input's
+// columns and writes the pair afresh, so a row that fails again does not
+// gain a second pair.
+const (
+	ColumnReason      = "acctimport: Reason"
+	ColumnOriginalRow = "acctimport: Original row"
+)
+
+// failedLayout is how the input's columns map to the Failed sheet's.
+type failedLayout struct {
+	keep   []int    // the input columns Failed keeps, in order
+	origin int      // the input column holding an earlier Original row, or -1
+	header []string // Failed's header: the kept columns, then Reason and Original row
+	// column maps an input column to its Failed column, -1 for a dropped one.
+	column []int
+}
+
+func newFailedLayout(header []string) *failedLayout {
+	l := &failedLayout{origin: -1, column: make([]int, len(header))}
+	for i, h := range header {
+		switch h {
+		case ColumnOriginalRow:
+			if l.origin < 0 {
+				l.origin = i
+			}
+			l.column[i] = -1
+			continue
+		case ColumnReason:
+			l.column[i] = -1
+			continue
+		}
+		l.column[i] = len(l.keep)
+		l.keep = append(l.keep, i)
+		l.header = append(l.header, h)
+	}
+	l.header = append(l.header, ColumnReason, ColumnOriginalRow)
+	return l
+}
+
+// failedColumn returns where input column i (which may lie past the header,
+// in a ragged row) lands on the Failed sheet, or -1. Cells past the header
+// follow the report's own two columns, so they are kept but never taken for
+// them.
+func (l *failedLayout) failedColumn(i int) int {
+	if i < len(l.column) {
+		return l.column[i]
+	}
+	return len(l.keep) + 2 + i - len(l.column)
+}
+
+// originalRow is the row's number in the first file it came from: the
+// number an earlier report wrote in its Original row column, when the input
+// is such a report fed back and the cell still holds a row number, and
+// otherwise the row's own number. A cell edited into something else is
+// replaced, since a row number is all the column may hold.
+func (l *failedLayout) originalRow(r *Row) int {
+	if l.origin >= 0 && l.origin < len(r.Cells) {
+		if n, err := strconv.Atoi(strings.TrimSpace(r.Cells[l.origin])); err == nil && n > 0 {
+			return n
+		}
+	}
+	return r.Line
+}
+
+// reason says on the Failed sheet why a row is there: its status, the HTTP
+// status when the message does not give it, and the message.
+func reason(r *Row) string {
+	parts := []string{string(r.Status)}
+	if r.HTTPStatus != 0 && !strings.Contains(r.Message, strconv.Itoa(r.HTTPStatus)) {
+		parts = append(parts, "HTTP "+strconv.Itoa(r.HTTPStatus))
+	}
+	if r.Message != "" {
+		parts = append(parts, r.Message)
+	}
+	return strings.Join(parts, ": ")
 }
 
 // needsFix reports whether a row belongs on the Failed sheet: the rows the

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -61,15 +62,33 @@ func sampleSummary() *Summary {
 		Counts: map[Status]int{
 			StatusOK: 1, StatusPartial: 1, StatusFailed: 1, StatusInvalid: 2, StatusSkipped: 1, StatusValid: 1,
 		},
-		Total:   7,
-		Stopped: "--max-failures 1 reached",
+		Total:       7,
+		Stopped:     "--max-failures 1 reached",
+		NotReached:  3,
+		Unjournaled: 2,
+		Pace:        12.34,
+		PeakPace:    20,
+		Shard:       "1/4",
+		Destination: "https://backend.worldoftulo.com",
+		InputSum:    "5d41402abc4b2a76b9719d911017c592aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		MappingSum:  "7d793037a0760186574b0282f2f435e7bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+		Advice: []string{
+			"Born: 30 of 30 rows are dates like 13/05/1954; add format: \"02/01/2006\" on line 7 of payway.yaml",
+			"=Mobile: a formula-looking advice stays text",
+		},
 	}
 }
 
 // writeReport writes rows into a new report at path and closes it.
 func writeReport(t testing.TB, path string, opts Options, rows []*Row, s *Summary) {
 	t.Helper()
-	w, err := Create(path, sampleHeader, opts)
+	writeReportHeader(t, path, sampleHeader, opts, rows, s)
+}
+
+// writeReportHeader is writeReport with another input header.
+func writeReportHeader(t testing.TB, path string, header []string, opts Options, rows []*Row, s *Summary) {
+	t.Helper()
+	w, err := Create(path, header, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +187,8 @@ func TestCreateFailsEarlyOnUnwritablePath(t *testing.T) {
 	}
 }
 
-// The report appears under its name only once Close has succeeded, and no
+// The report appears under its name only once Close has succeeded; until
+// then the folder holds only the report's private work directory, and no
 // temporary file is left either way.
 func TestAtomicWrite(t *testing.T) {
 	for _, name := range []string{"out.xlsx", "out.csv"} {
@@ -184,18 +204,21 @@ func TestAtomicWrite(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for _, n := range listDir(t, dir) {
-				if !strings.HasSuffix(n, ".tmp") {
-					t.Errorf("%s exists before Close", n)
-				}
+			got := listDir(t, dir)
+			if len(got) != 1 || !strings.HasPrefix(got[0], "."+name+".tmp-") {
+				t.Fatalf("before Close the folder holds %q, want only the work directory", got)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, got[0])); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+				t.Errorf("work directory %v, %v: want a directory only its owner can enter", fi.Mode(), err)
 			}
 			if err := w.Close(sampleSummary()); err != nil {
 				t.Fatal(err)
 			}
-			want := []string{name}
-			if name == "out.csv" {
-				want = []string{"out.csv", "out.failed.csv", "out.summary.csv"}
+			want := Files(path)
+			for i := range want {
+				want[i] = filepath.Base(want[i])
 			}
+			slices.Sort(want)
 			if got := listDir(t, dir); strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("after Close: %v, want %v", got, want)
 			}
@@ -226,7 +249,7 @@ func TestCloseTwiceAndWriteAfterClose(t *testing.T) {
 func TestSummaryItems(t *testing.T) {
 	tally := map[Status]int{StatusOK: 3, StatusFailed: 1}
 	t.Run("caller's counts win", func(t *testing.T) {
-		items := summaryItems(sampleSummary(), tally, "out.xlsx")
+		items := summaryItems(sampleSummary(), tally, "out.xlsx", false)
 		got := map[string]any{}
 		for _, it := range items {
 			got[it.Item] = it.Value
@@ -243,7 +266,7 @@ func TestSummaryItems(t *testing.T) {
 		}
 	})
 	t.Run("writer's tally without counts", func(t *testing.T) {
-		items := summaryItems(&Summary{DryRun: true}, tally, "out.xlsx")
+		items := summaryItems(&Summary{DryRun: true}, tally, "out.xlsx", false)
 		var order []string
 		got := map[string]any{}
 		for _, it := range items {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -14,10 +15,37 @@ type summaryItem struct {
 	Value any
 }
 
+// The Summary's item names. Merge reads a report's Summary back by them.
+const (
+	itemTotal       = "Total"
+	itemNotReached  = "Not reached"
+	itemProvider    = "Provider"
+	itemInput       = "Input"
+	itemMapping     = "Mapping"
+	itemOutput      = "Output"
+	itemStart       = "Start"
+	itemEnd         = "End"
+	itemDuration    = "Duration"
+	itemRate        = "Rows per second"
+	itemDryRun      = "Dry run"
+	itemStopped     = "Stopped early"
+	itemUnjournaled = "Sent, not journaled"
+	itemPace        = "Pace (requests/s)"
+	itemPeakPace    = "Peak pace (requests/s)"
+	itemShard       = "Shard"
+	itemDestination = "Destination"
+	itemInputSum    = "Input SHA-256"
+	itemMappingSum  = "Mapping SHA-256"
+	itemPayloads    = "Payload column"
+	itemAdvice      = "Advice"
+)
+
 // summaryItems lays out the Summary shared by both formats. tally is what
 // the writer counted itself; the caller's Counts and Total win when given,
-// since the caller knows about rows that never reached the writer.
-func summaryItems(s *Summary, tally map[Status]int, output string) []summaryItem {
+// since the caller knows about rows that never reached the writer. payloads
+// records whether Results has a Payload column, which its header alone
+// cannot tell when an input column is called Payload.
+func summaryItems(s *Summary, tally map[Status]int, output string, payloads bool) []summaryItem {
 	if s == nil {
 		s = &Summary{}
 	}
@@ -31,11 +59,14 @@ func summaryItems(s *Summary, tally map[Status]int, output string) []summaryItem
 			total += n
 		}
 	}
-	items := make([]summaryItem, 0, len(Statuses)+12)
+	items := make([]summaryItem, 0, len(Statuses)+24)
 	for _, st := range Statuses {
 		items = append(items, summaryItem{string(st), counts[st]})
 	}
-	items = append(items, summaryItem{"Total", total})
+	items = append(items, summaryItem{itemTotal, total})
+	if s.NotReached > 0 {
+		items = append(items, summaryItem{itemNotReached, s.NotReached})
+	}
 
 	if s.Output != "" {
 		output = s.Output
@@ -50,20 +81,52 @@ func summaryItems(s *Summary, tally map[Status]int, output string) []summaryItem
 		}
 	}
 	items = append(items,
-		summaryItem{"Provider", s.Provider},
-		summaryItem{"Input", s.Input},
-		summaryItem{"Mapping", s.Mapping},
-		summaryItem{"Output", output},
-		summaryItem{"Start", formatTime(s.Start)},
-		summaryItem{"End", formatTime(s.End)},
-		summaryItem{"Duration", duration},
-		summaryItem{"Rows per second", rate},
-		summaryItem{"Dry run", yesNo(s.DryRun)},
+		summaryItem{itemProvider, s.Provider},
+		summaryItem{itemInput, s.Input},
+		summaryItem{itemMapping, s.Mapping},
+		summaryItem{itemOutput, output},
+		summaryItem{itemStart, formatTime(s.Start)},
+		summaryItem{itemEnd, formatTime(s.End)},
+		summaryItem{itemDuration, duration},
+		summaryItem{itemRate, rate},
+		summaryItem{itemDryRun, yesNo(s.DryRun)},
 	)
-	if s.Stopped != "" {
-		items = append(items, summaryItem{"Stopped early", s.Stopped})
+	optional := func(item, v string) {
+		if v != "" {
+			items = append(items, summaryItem{item, v})
+		}
+	}
+	optional(itemStopped, s.Stopped)
+	if s.Unjournaled > 0 {
+		items = append(items, summaryItem{itemUnjournaled, s.Unjournaled})
+	}
+	if s.Pace > 0 || s.PeakPace > 0 {
+		items = append(items, summaryItem{itemPace, round1(s.Pace)}, summaryItem{itemPeakPace, round1(s.PeakPace)})
+	}
+	if sh := normalShard(s.Shard); sh != "" {
+		items = append(items, summaryItem{itemShard, sh})
+	}
+	optional(itemDestination, s.Destination)
+	optional(itemInputSum, s.InputSum)
+	optional(itemMappingSum, s.MappingSum)
+	if payloads {
+		items = append(items, summaryItem{itemPayloads, "yes"})
+	}
+	for _, a := range s.Advice {
+		optional(itemAdvice, a)
 	}
 	return items
+}
+
+func round1(f float64) float64 { return math.Round(f*10) / 10 }
+
+// normalShard writes the whole input ("" or "0/1") as "".
+func normalShard(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "0/1" {
+		return ""
+	}
+	return s
 }
 
 // formatTime writes RFC 3339 with the offset: a spreadsheet date cell has

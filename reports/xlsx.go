@@ -10,6 +10,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/acctimport/acctimport/internal/cell"
 )
 
 const (
@@ -22,9 +24,17 @@ const (
 	widthSample = 200
 	minColWidth = 6
 	maxColWidth = 60
+	// maxPayloadWidth is wider: a request body is long, and wraps.
+	maxPayloadWidth = 80
 	// filterButton is the room, in characters, that an autofilter's
 	// drop-down takes in a header cell.
 	filterButton = 3
+
+	// lineHeight is the height in points of one line of the default font
+	// (Calibri 11, the workbook's default row height); maxRowHeight is the
+	// most a spreadsheet allows.
+	lineHeight   = 15
+	maxRowHeight = 409
 
 	commentAuthor = "acctimport"
 )
@@ -50,14 +60,14 @@ type xlsxWriter struct {
 	path   string
 	header []string
 	opts   Options
+	layout *failedLayout
+	fixed  int // the columns of Results before the input's
+	dir    *workDir
 	out    *pendingFile
 	f      *excelize.File
+	styles *styleSet
 
 	results, failed *streamSheet
-	style           struct {
-		header, invalid int
-		status          map[Status]int
-	}
 
 	tally  map[Status]int
 	err    error // the first error; the report is then abandoned
@@ -66,24 +76,38 @@ type xlsxWriter struct {
 
 func createXLSX(path string, header []string, opts Options) (w *xlsxWriter, err error) {
 	hdr := resultsHeader(header, opts)
-	if len(hdr) > excelize.MaxColumns {
+	layout := newFailedLayout(header)
+	if n := max(len(hdr), len(layout.header)); n > excelize.MaxColumns {
 		return nil, fmt.Errorf("report %s: %d columns do not fit in an XLSX sheet (at most %d); write a .csv report instead",
-			path, len(hdr), excelize.MaxColumns)
+			path, n, excelize.MaxColumns)
 	}
-	// The temporary output is created now, so that an unwritable path fails
-	// before anything is sent rather than after the last row.
-	out, err := createPending(path)
+	// The work directory and the temporary output are created now, so that
+	// an unwritable path fails before anything is sent rather than after the
+	// last row.
+	dir, err := newWorkDir(path)
 	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	out, err := dir.createPending(path)
+	if err != nil {
+		dir.remove()
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	w = &xlsxWriter{
 		path:   path,
 		header: header,
 		opts:   opts,
+		layout: layout,
+		fixed:  len(hdr) - len(header),
+		dir:    dir,
 		out:    out,
-		f:      excelize.NewFile(),
-		tally:  make(map[Status]int, len(Statuses)),
+		// excelize spills a stream past 16 MiB to temporary files: in the
+		// work directory, not the shared temporary folder, since they hold
+		// row data and a killed run cannot remove them.
+		f:     excelize.NewFile(excelize.Options{TmpDir: dir.path}),
+		tally: make(map[Status]int, len(Statuses)),
 	}
+	w.styles = newStyleSet(w.f)
 	defer func() {
 		if err != nil {
 			w.abort()
@@ -100,45 +124,21 @@ func createXLSX(path string, header []string, opts Options) (w *xlsxWriter, err 
 			return
 		}
 	}
-	if err = w.newStyles(); err != nil {
+	if err = w.styles.init(); err != nil {
 		return
 	}
-	if w.results, err = w.newStreamSheet(sheetResults, hdr); err != nil {
+	wrapResults := map[int]int{len(fixedColumns) - 1: maxColWidth} // Message
+	if opts.Payloads {
+		wrapResults[len(fixedColumns)] = maxPayloadWidth
+	}
+	if w.results, err = w.newStreamSheet(sheetResults, hdr, wrapResults); err != nil {
 		return
 	}
-	if w.failed, err = w.newStreamSheet(sheetFailed, header); err != nil {
+	reasonCol := len(layout.keep)
+	if w.failed, err = w.newStreamSheet(sheetFailed, layout.header, map[int]int{reasonCol: maxColWidth}); err != nil {
 		return
 	}
 	return w, nil
-}
-
-// Fills and font colours follow Excel's own Good, Neutral and Bad cell
-// styles, which users already read as ok, warning and error.
-func (w *xlsxWriter) newStyles() error {
-	fill := func(bg, fg string) *excelize.Style {
-		return &excelize.Style{
-			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{bg}},
-			Font: &excelize.Font{Color: fg},
-		}
-	}
-	var err error
-	if w.style.header, err = w.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
-		return err
-	}
-	if w.style.invalid, err = w.f.NewStyle(fill("FFC7CE", "9C0006")); err != nil {
-		return err
-	}
-	good, amber, bad, grey := fill("C6EFCE", "006100"), fill("FFEB9C", "9C5700"), fill("FFC7CE", "9C0006"), fill("E7E6E6", "595959")
-	w.style.status = make(map[Status]int, len(Statuses))
-	for st, s := range map[Status]*excelize.Style{
-		StatusOK: good, StatusValid: good, StatusPartial: amber,
-		StatusFailed: bad, StatusInvalid: bad, StatusSkipped: grey,
-	} {
-		if w.style.status[st], err = w.f.NewStyle(s); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func (w *xlsxWriter) Write(r *Row) error {
@@ -158,83 +158,93 @@ func (w *xlsxWriter) Write(r *Row) error {
 func (w *xlsxWriter) write(r *Row) error {
 	w.tally[r.Status]++
 	cells := padCells(r.Cells, len(w.header))
-	rules := issueRules(r.Issues, len(cells))
+	marks := issueMarks(r.Issues, len(cells))
 
-	fixed := len(fixedColumns)
-	if w.opts.Payloads {
-		fixed++
-	}
-	values := make([]any, 0, fixed+len(cells))
-	var status any = string(r.Status)
-	if id, ok := w.style.status[r.Status]; ok {
-		status = excelize.Cell{StyleID: id, Value: string(r.Status)}
-	}
-	values = append(values, r.Line, status, text(r.Key), number(r.HTTPStatus), number(r.Attempts), text(r.Message))
+	values := make([]any, 0, w.fixed+len(cells))
+	values = append(values, r.Line, w.styles.statusCell(r.Status), text(r.Key), number(r.HTTPStatus), number(r.Attempts), text(r.Message))
 	if w.opts.Payloads {
 		values = append(values, text(r.Payload))
 	}
-	values, notes := w.appendCells(values, cells, rules)
+	var notes []note
+	for i, c := range cells {
+		var m mark
+		if i < len(marks) {
+			m = marks[i]
+		}
+		if m.flagged && m.rule != "" {
+			notes = append(notes, note{col: len(values), text: m.rule})
+		}
+		values = append(values, w.styles.inputCell(c, cell.Of(r.Kinds, i), m.flagged))
+	}
+	if !needsFix(r.Status) {
+		return w.results.add(values, notes)
+	}
+	// Failed takes the same cell values, copied before Results can restyle
+	// its own for a tall row, and its own notes.
+	l := w.layout
+	fv := make([]any, 0, len(l.keep)+2+len(cells)-len(w.header))
+	for _, i := range l.keep {
+		fv = append(fv, values[w.fixed+i])
+	}
+	fv = append(fv, w.styles.reasonCell(r.Status, reason(r)), l.originalRow(r))
+	fv = append(fv, values[w.fixed+len(w.header):]...)
+	var fnotes []note
+	for _, n := range notes {
+		if col := l.failedColumn(n.col - w.fixed); col >= 0 {
+			fnotes = append(fnotes, note{col: col, text: n.text})
+		}
+	}
 	if err := w.results.add(values, notes); err != nil {
 		return err
 	}
-	if !needsFix(r.Status) {
-		return nil
-	}
-	// The Failed sheet keeps only the input's columns; the notes move with
-	// them (copied: Results may still hold its own while sizing columns).
-	var failedNotes []note
-	for _, n := range notes {
-		failedNotes = append(failedNotes, note{col: n.col - fixed, text: n.text})
-	}
-	return w.failed.add(values[fixed:], failedNotes)
+	return w.failed.add(fv, fnotes)
 }
 
-// appendCells adds the input's cells to values, highlighting the invalid
-// ones, and returns the comments those cells should carry.
-func (w *xlsxWriter) appendCells(values []any, cells []string, rules []string) ([]any, []note) {
-	var notes []note
-	for i, c := range cells {
-		if i < len(rules) && rules[i] != "" {
-			notes = append(notes, note{col: len(values), text: rules[i]})
-			values = append(values, excelize.Cell{StyleID: w.style.invalid, Value: text(c)})
-			continue
-		}
-		values = append(values, text(c))
-	}
-	return values, notes
+// mark is what the row's issues say about one input cell: whether it broke
+// a rule (highlighted), and the rules, joined by line breaks, for its
+// comment. An issue with no rule text highlights without a comment.
+type mark struct {
+	flagged bool
+	rule    string
 }
 
-// issueRules returns, per input column, the rules it broke joined by line
-// breaks, or nil when the row has no issue (the common case, kept free of
-// allocations). Issues naming no real column are left to the Message.
-func issueRules(issues []Issue, n int) []string {
+// issueMarks returns a mark per input column, or nil when the row has no
+// issue (the common case, kept free of allocations). Issues naming no real
+// column are left to the Message.
+func issueMarks(issues []Issue, n int) []mark {
 	if len(issues) == 0 {
 		return nil
 	}
-	var rules []string
+	var marks []mark
 	for _, is := range issues {
 		if is.Column < 0 || is.Column >= n {
 			continue
 		}
-		if rules == nil {
-			rules = make([]string, n)
+		if marks == nil {
+			marks = make([]mark, n)
 		}
-		if rules[is.Column] != "" {
-			rules[is.Column] += "\n"
+		m := &marks[is.Column]
+		m.flagged = true
+		if is.Rule == "" {
+			continue
 		}
-		rules[is.Column] += is.Rule
+		if m.rule != "" {
+			m.rule += "\n"
+		}
+		m.rule += is.Rule
 	}
-	return rules
+	return marks
 }
 
-// text is a string cell's value. excelize's StreamWriter writes every Go
-// string as an inline string (t="inlineStr"), never as a formula, so a
-// value starting with "=" stays text; dates and numbers stay as read. An
-// empty string writes no cell at all.
+// text is a string cell's value: cleaned (see cleanText) and cut to what a
+// cell holds. excelize's StreamWriter writes every Go string as an inline
+// string (t="inlineStr"), never as a formula, so a value starting with "="
+// stays text. An empty string writes no cell at all.
 func text(s string) any {
 	if s == "" {
 		return nil
 	}
+	s = cleanText(s)
 	// Excel refuses longer cells, and excelize would cut them silently;
 	// say so in the cell instead.
 	if len(s) > excelize.TotalCellChars && utf16Len(s) > excelize.TotalCellChars {
@@ -277,6 +287,14 @@ func truncateUTF16(s string, limit int) string {
 	return s
 }
 
+// discard abandons the report, leaving whatever was at its path alone.
+func (w *xlsxWriter) discard() {
+	if !w.closed {
+		w.closed = true
+		w.abort()
+	}
+}
+
 func (w *xlsxWriter) Close(s *Summary) error {
 	if w.closed {
 		return errClosed
@@ -302,6 +320,9 @@ func (w *xlsxWriter) finish(s *Summary) error {
 	if err := w.writeSummary(s); err != nil {
 		return err
 	}
+	if w.styles.err != nil {
+		return w.styles.err
+	}
 
 	// excelize builds the whole zip in a bytes.Buffer before writing it out,
 	// which for a million rows is tens of megabytes more memory; a zip
@@ -321,17 +342,11 @@ func (w *xlsxWriter) finish(s *Summary) error {
 	if err := w.out.commit(); err != nil {
 		return err
 	}
-	// The report is complete; a temp file excelize failed to remove is not
-	// worth failing the run for.
+	// The report is complete; a temp file excelize failed to remove goes
+	// with the work directory.
 	_ = w.f.Close()
+	w.dir.remove()
 	return nil
-}
-
-// statusColours are the chart's colours, the darker tones of the Status
-// column's fills, so a slice reads like the cells it counts.
-var statusColours = map[Status]string{
-	StatusOK: "63BE7B", StatusValid: "63BE7B", StatusPartial: "FFC000",
-	StatusFailed: "E0464B", StatusInvalid: "ED7D31", StatusSkipped: "A6A6A6",
 }
 
 // writeSummary writes the Summary sheet: counts per status, the run's
@@ -340,41 +355,53 @@ var statusColours = map[Status]string{
 // draws charts on reliably.
 func (w *xlsxWriter) writeSummary(s *Summary) error {
 	const sheet = sheetSummary
-	items := summaryItems(s, w.tally, w.path)
+	if err := setPrintLayout(w.f, sheet, false); err != nil {
+		return err
+	}
+	items := summaryItems(s, w.tally, w.path, w.opts.Payloads)
 	widths := []int{len("Item"), len("Value")}
 	for _, it := range items {
 		widths[0] = max(widths[0], textWidth(it.Item))
 		widths[1] = max(widths[1], valueWidth(it.Value))
 	}
+	colWidths := make([]float64, len(widths))
 	for i, wd := range widths {
+		colWidths[i] = colWidth(wd, maxColWidth)
 		col, _ := excelize.ColumnNumberToName(i + 1)
-		if err := w.f.SetColWidth(sheet, col, col, colWidth(wd)); err != nil {
+		if err := w.f.SetColWidth(sheet, col, col, colWidths[i]); err != nil {
 			return err
 		}
 	}
 	if err := w.f.SetSheetRow(sheet, "A1", &[]any{"Item", "Value"}); err != nil {
 		return err
 	}
-	if err := w.f.SetCellStyle(sheet, "A1", "B1", w.style.header); err != nil {
+	if err := w.f.SetCellStyle(sheet, "A1", "B1", w.styles.header); err != nil {
 		return err
 	}
 	for i, it := range items {
 		row := strconv.Itoa(i + 2)
-		if err := w.f.SetCellStr(sheet, "A"+row, it.Item); err != nil {
+		if err := w.f.SetCellStr(sheet, "A"+row, cleanText(it.Item)); err != nil {
 			return err
 		}
 		var err error
 		switch v := it.Value.(type) {
 		case string:
+			v = cleanText(v)
 			err = w.f.SetCellStr(sheet, "B"+row, v)
+			// Advice and long reasons wrap rather than run off the page.
+			if n := wrappedLines(v, colWidths[1]); err == nil && n > 1 {
+				if err = w.f.SetCellStyle(sheet, "B"+row, "B"+row, w.styles.get(styleKey{wrap: true})); err == nil {
+					err = w.f.SetRowHeight(sheet, i+2, rowHeight(n))
+				}
+			}
 		default:
 			err = w.f.SetCellValue(sheet, "B"+row, v)
 		}
 		if err != nil {
 			return err
 		}
-		if st := Status(it.Item); statusColours[st] != "" {
-			if err := w.f.SetCellStyle(sheet, "A"+row, "A"+row, w.style.status[st]); err != nil {
+		if st := Status(it.Item); statusColours[st].chart != "" {
+			if err := w.f.SetCellStyle(sheet, "A"+row, "A"+row, w.styles.status[st]); err != nil {
 				return err
 			}
 		}
@@ -388,8 +415,8 @@ func (w *xlsxWriter) addStatusChart(items []summaryItem) error {
 	points := make([]excelize.ChartDataPoint, 0, len(Statuses))
 	n := 0
 	for i, it := range items {
-		c, ok := statusColours[Status(it.Item)]
-		if !ok {
+		c := statusColours[Status(it.Item)].chart
+		if c == "" {
 			break
 		}
 		n = i + 1
@@ -416,10 +443,30 @@ func (w *xlsxWriter) addStatusChart(items []summaryItem) error {
 	})
 }
 
-// abort drops everything: the temporary output and excelize's temp files.
+// abort drops everything: the temporary output and excelize's temp files,
+// all in the work directory.
 func (w *xlsxWriter) abort() {
 	w.out.abort()
 	_ = w.f.Close()
+	w.dir.remove()
+}
+
+// setPrintLayout makes a sheet print landscape, as wide as one page and as
+// many pages tall as it needs, and, for a sheet of rows, with its header on
+// every page. Without it a report printed one column a page. SheetPr is part
+// of what a StreamWriter writes first, so this comes before NewStreamWriter.
+func setPrintLayout(f *excelize.File, sheet string, titles bool) error {
+	fit, landscape, one, any := true, "landscape", 1, 0
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &one, FitToHeight: &any}); err != nil {
+		return err
+	}
+	if !titles {
+		return nil
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$1", Scope: sheet})
 }
 
 // note is a comment to put on the cell in column col (0-based) of a row.
@@ -433,13 +480,16 @@ type note struct {
 // because a StreamWriter takes widths only before its first row.
 type streamSheet struct {
 	f          *excelize.File
+	styles     *styleSet
 	name       string
 	sw         *excelize.StreamWriter
 	filterCols int // the autofilter spans the header's columns
 	rows       int // the last row number added, header included
 	sized      bool
 	pending    []pendingRow
-	widths     []int // content width per column while sampling
+	widths     []int       // content width per column while sampling
+	wrap       map[int]int // the columns whose text wraps, with their widest width
+	colWidths  []float64   // the widths set, once sized
 	comments   int
 }
 
@@ -448,7 +498,10 @@ type pendingRow struct {
 	notes  []note
 }
 
-func (w *xlsxWriter) newStreamSheet(name string, header []string) (*streamSheet, error) {
+func (w *xlsxWriter) newStreamSheet(name string, header []string, wrap map[int]int) (*streamSheet, error) {
+	if err := setPrintLayout(w.f, name, true); err != nil {
+		return nil, err
+	}
 	sw, err := w.f.NewStreamWriter(name)
 	if err != nil {
 		return nil, err
@@ -460,10 +513,10 @@ func (w *xlsxWriter) newStreamSheet(name string, header []string) (*streamSheet,
 	}); err != nil {
 		return nil, err
 	}
-	sh := &streamSheet{f: w.f, name: name, sw: sw, filterCols: len(header)}
+	sh := &streamSheet{f: w.f, styles: w.styles, name: name, sw: sw, filterCols: len(header), wrap: wrap}
 	values := make([]any, len(header))
 	for i, h := range header {
-		values[i] = excelize.Cell{StyleID: w.style.header, Value: text(h)}
+		values[i] = excelize.Cell{StyleID: w.styles.header, Value: text(h)}
 	}
 	if err := sh.add(values, nil); err != nil {
 		return nil, err
@@ -488,7 +541,7 @@ func (sh *streamSheet) add(values []any, notes []note) error {
 		if i >= len(sh.widths) {
 			sh.widths = append(sh.widths, make([]int, i+1-len(sh.widths))...)
 		}
-		sh.widths[i] = max(sh.widths[i], valueWidth(v))
+		sh.widths[i] = max(sh.widths[i], sh.styles.width(v))
 	}
 	sh.pending = append(sh.pending, pendingRow{values, notes})
 	if len(sh.pending) > widthSample { // header plus widthSample rows
@@ -499,7 +552,15 @@ func (sh *streamSheet) add(values []any, notes []note) error {
 
 // flushPending sets the column widths from the sample and writes it out.
 func (sh *streamSheet) flushPending() error {
-	if err := setColWidths(sh.sw, sh.widths); err != nil {
+	sh.colWidths = make([]float64, len(sh.widths))
+	for i, wd := range sh.widths {
+		widest := maxColWidth
+		if m, ok := sh.wrap[i]; ok {
+			widest = m
+		}
+		sh.colWidths[i] = colWidth(wd, widest)
+	}
+	if err := setColWidths(sh.sw, sh.colWidths); err != nil {
 		return err
 	}
 	sh.sized = true
@@ -513,8 +574,17 @@ func (sh *streamSheet) flushPending() error {
 	return nil
 }
 
+// colWidthAt is the width column i was given; a column past the sample's
+// (a long ragged row) has the default.
+func (sh *streamSheet) colWidthAt(i int) float64 {
+	if i < len(sh.colWidths) {
+		return sh.colWidths[i]
+	}
+	return 9
+}
+
 func (sh *streamSheet) write(row int, values []any, notes []note) error {
-	if err := sh.sw.SetRow("A"+strconv.Itoa(row), values); err != nil {
+	if err := sh.sw.SetRow("A"+strconv.Itoa(row), values, sh.fitRow(values)...); err != nil {
 		return err
 	}
 	// Comments are added while the sheet is still streaming: excelize keeps
@@ -532,7 +602,7 @@ func (sh *streamSheet) write(row int, values []any, notes []note) error {
 		if err := sh.f.AddComment(sh.name, excelize.Comment{
 			Cell:   col + strconv.Itoa(row),
 			Author: commentAuthor,
-			Text:   n.text,
+			Text:   cleanText(n.text),
 			Width:  240,
 			Height: uint(30 + 15*(utf8.RuneCountInString(n.text)/35+strings.Count(n.text, "\n"))),
 		}); err != nil {
@@ -541,6 +611,105 @@ func (sh *streamSheet) write(row int, values []any, notes []note) error {
 		sh.comments++
 	}
 	return nil
+}
+
+// fitRow wraps the text of the row's wrap columns, and any cell of several
+// lines, when it does not fit on one line, and returns the row height that
+// shows all of it (a StreamWriter row has no automatic height: Excel shows
+// a row as tall as the file says). In such a tall row every cell is
+// aligned to the top, where a reader starts. The common one-line row is
+// left alone, without a style or an allocation.
+func (sh *streamSheet) fitRow(values []any) []excelize.RowOpts {
+	lines := 1
+	for i, v := range values {
+		s, style, ok := textValue(v)
+		if !ok {
+			continue
+		}
+		if _, wraps := sh.wrap[i]; !wraps && strings.IndexByte(s, '\n') < 0 {
+			continue
+		}
+		if n := wrappedLines(s, sh.colWidthAt(i)); n > 1 {
+			values[i] = excelize.Cell{StyleID: sh.styles.wrapped(style), Value: s}
+			lines = max(lines, n)
+		}
+	}
+	if lines == 1 {
+		return nil
+	}
+	for i, v := range values {
+		switch v.(type) {
+		case nil, excelize.Cell: // every style of ours is top-aligned
+		default:
+			values[i] = excelize.Cell{StyleID: sh.styles.top, Value: v}
+		}
+	}
+	return []excelize.RowOpts{{Height: rowHeight(lines)}}
+}
+
+// textValue returns a value's text and style, if it is a text cell.
+func textValue(v any) (s string, style int, ok bool) {
+	switch v := v.(type) {
+	case string:
+		return v, 0, true
+	case excelize.Cell:
+		s, ok := v.Value.(string)
+		return s, v.StyleID, ok
+	}
+	return "", 0, false
+}
+
+func rowHeight(lines int) float64 {
+	return float64(min(lines*lineHeight, maxRowHeight))
+}
+
+// wrappedLines estimates how many lines s takes when wrapped in a column
+// width wide: words go on a line while they fit, a word longer than a line
+// (a JSON body has few spaces) fills the line it starts on and breaks, as
+// Excel and LibreOffice break it, and a line break starts a new line. A
+// column's width counts characters of the widest digit; ordinary text is
+// narrower: 1.18 of its characters to a digit in DejaVu Sans, the widest
+// font LibreOffice falls back to (measured on a rendered report), more in
+// Calibri. Counting 1.15 errs on the side of a line too many, never of a
+// cut message.
+func wrappedLines(s string, width float64) int {
+	capacity := max(int(width*1.15)-1, 4)
+	most := maxRowHeight/lineHeight + 1
+	n := 0
+	for line := range strings.SplitSeq(s, "\n") {
+		n += paragraphLines(line, capacity)
+		if n >= most {
+			return most
+		}
+	}
+	return n
+}
+
+func paragraphLines(p string, capacity int) int {
+	lines, col := 1, 0
+	for word := range strings.SplitSeq(p, " ") {
+		w := textWidth(word)
+		if col > 0 {
+			if col+1+w <= capacity {
+				col += 1 + w
+				continue
+			}
+			if w <= capacity {
+				lines++
+				col = w
+				continue
+			}
+			// Too long for any line: it starts here and breaks.
+			w -= capacity - col - 1
+			lines++
+		}
+		if w > capacity {
+			lines += (w - 1) / capacity
+			w -= (w - 1) / capacity * capacity
+		}
+		col = w
+	}
+	return lines
 }
 
 // finish writes what is still pending, turns the autofilter on over the
@@ -569,12 +738,12 @@ func (sh *streamSheet) finish() error {
 	return sh.sw.Flush()
 }
 
-// setColWidths sizes the columns from their content widths. It goes from
-// the last column to the first because excelize puts each new <col> in front
-// of the earlier ones, and Excel wants them in ascending order.
-func setColWidths(sw *excelize.StreamWriter, widths []int) error {
+// setColWidths sets the columns' widths. It goes from the last column to the
+// first because excelize puts each new <col> in front of the earlier ones,
+// and Excel wants them in ascending order.
+func setColWidths(sw *excelize.StreamWriter, widths []float64) error {
 	for i := len(widths) - 1; i >= 0; i-- {
-		if err := sw.SetColWidth(i+1, i+1, colWidth(widths[i])); err != nil {
+		if err := sw.SetColWidth(i+1, i+1, widths[i]); err != nil {
 			return err
 		}
 	}
@@ -584,8 +753,8 @@ func setColWidths(sw *excelize.StreamWriter, widths []int) error {
 // colWidth turns a content width in characters into a column width, with a
 // little padding, within bounds so that one long message does not push
 // every other column off screen.
-func colWidth(content int) float64 {
-	return float64(min(max(content+2, minColWidth), maxColWidth))
+func colWidth(content, widest int) float64 {
+	return float64(min(max(content+2, minColWidth), widest))
 }
 
 func valueWidth(v any) int {
@@ -597,7 +766,11 @@ func valueWidth(v any) int {
 	case int:
 		return len(strconv.Itoa(v))
 	case float64:
+		// A date's serial shows as YYYY-MM-DD (10) or with the time (19);
+		// a number as its digits, which is no wider than its shortest form.
 		return len(strconv.FormatFloat(v, 'f', -1, 64))
+	case bool:
+		return len("FALSE")
 	}
 	return 0
 }

@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"encoding/json"
 	"fmt"
-	"github.com/acctimport/acctimport/internal/csvsafe"
 	"io"
 	"path/filepath"
 	"regexp"
@@ -14,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/acctimport/acctimport/internal/csvsafe"
 )
 
 func openXLSX(t *testing.T, path string) *excelize.File {
@@ -105,10 +106,10 @@ func TestXLSXFailedSheet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := [][]string{sampleHeader}
+	want := [][]string{append(slices.Clone(sampleHeader), ColumnReason, ColumnOriginalRow)}
 	for _, r := range sampleRows() {
 		if r.Status == StatusPartial || r.Status == StatusFailed || r.Status == StatusInvalid {
-			want = append(want, padCells(r.Cells, len(sampleHeader)))
+			want = append(want, append(padCells(r.Cells, len(sampleHeader)), reason(r), strconv.Itoa(r.Line)))
 		}
 	}
 	if len(rows) != len(want) {
@@ -229,7 +230,8 @@ func TestXLSXCellTypes(t *testing.T) {
 	}
 }
 
-func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
+// styleOf returns the style of a cell.
+func styleOf(t *testing.T, f *excelize.File, sheet, cell string) *excelize.Style {
 	t.Helper()
 	id, err := f.GetCellStyle(sheet, cell)
 	if err != nil {
@@ -239,6 +241,15 @@ func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// invalidFill is how an invalid cell and the invalid status are filled.
+const invalidFill = "F4B183"
+
+func fillColor(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	st := styleOf(t, f, sheet, cell)
 	if len(st.Fill.Color) == 0 {
 		return ""
 	}
@@ -269,7 +280,7 @@ func TestXLSXFormatting(t *testing.T) {
 
 	t.Run("status colours", func(t *testing.T) {
 		for cell, want := range map[string]string{
-			"B2": "C6EFCE", "B3": "FFEB9C", "B4": "FFC7CE", "B5": "FFC7CE", "B6": "E7E6E6", "B8": "C6EFCE",
+			"B2": "C6EFCE", "B3": "FFEB9C", "B4": "FFC7CE", "B5": "F4B183", "B6": "E7E6E6", "B8": "C6EFCE",
 		} {
 			if got := fillColor(t, f, "Results", cell); got != want {
 				t.Errorf("Results!%s fill %q, want %q", cell, got, want)
@@ -281,7 +292,7 @@ func TestXLSXFormatting(t *testing.T) {
 		// Failed row 4: B4, C4, D4); its other cells are plain.
 		for sheet, cells := range map[string][]string{"Results": {"H5", "I5", "J5"}, "Failed": {"B4", "C4", "D4"}} {
 			for _, cell := range cells {
-				if got := fillColor(t, f, sheet, cell); got != "FFC7CE" {
+				if got := fillColor(t, f, sheet, cell); got != invalidFill {
 					t.Errorf("%s!%s fill %q, want the invalid fill", sheet, cell, got)
 				}
 			}
@@ -322,7 +333,7 @@ func TestXLSXFormatting(t *testing.T) {
 	t.Run("autofilter", func(t *testing.T) {
 		want := map[string]string{
 			"Results": "'Results'!$A$1:$L$8",
-			"Failed":  "'Failed'!$A$1:$F$5",
+			"Failed":  "'Failed'!$A$1:$H$5",
 		}
 		got := map[string]string{}
 		for _, dn := range f.GetDefinedName() {
@@ -335,7 +346,7 @@ func TestXLSXFormatting(t *testing.T) {
 				t.Errorf("%s filter range %q, want %q", sheet, got[sheet], ref)
 			}
 		}
-		for i, ref := range []string{`<autoFilter ref="$A$1:$L$8">`, `<autoFilter ref="$A$1:$F$5">`} {
+		for i, ref := range []string{`<autoFilter ref="$A$1:$L$8">`, `<autoFilter ref="$A$1:$H$5">`} {
 			if xml := sheetXML(t, path, i+1); !strings.Contains(xml, ref) {
 				t.Errorf("sheet%d.xml has no %s", i+1, ref)
 			}
@@ -493,7 +504,7 @@ func TestXLSXManyRowsAndCommentCap(t *testing.T) {
 			continue
 		}
 		cell := "B" + strconv.Itoa(i+2)
-		if fillColor(t, f, "Failed", cell) != "FFC7CE" {
+		if fillColor(t, f, "Failed", cell) != invalidFill {
 			t.Errorf("Failed!%s not highlighted", cell)
 		}
 		if len(wantFailedComments) < maxComments {
@@ -505,7 +516,7 @@ func TestXLSXManyRowsAndCommentCap(t *testing.T) {
 			continue
 		}
 		cell := "H" + strconv.Itoa(i+2)
-		if fillColor(t, f, "Results", cell) != "FFC7CE" {
+		if fillColor(t, f, "Results", cell) != invalidFill {
 			t.Errorf("Results!%s not highlighted", cell)
 		}
 		if len(wantComments) < maxComments {
@@ -549,8 +560,10 @@ func TestXLSXTooManyRows(t *testing.T) {
 	}
 }
 
-// excelize spills each stream to a temp file past 16 MB; Close, and Close
-// after an error, remove them.
+// excelize spills each stream to a temp file past 16 MB: into the report's
+// work directory beside the output, never the shared temporary folder (a
+// killed run would leave row data there); Close, and Close after an error,
+// remove them.
 func TestXLSXRemovesTempFiles(t *testing.T) {
 	if testing.Short() {
 		t.Skip("writes about 40 MB")
@@ -572,8 +585,18 @@ func TestXLSXRemovesTempFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if n := len(listDir(t, tmp)); n < 2 {
-				t.Fatalf("%d temp files while writing, want one per stream: the test no longer exercises spilling", n)
+			if got := listDir(t, tmp); len(got) != 0 {
+				t.Errorf("files in the shared temporary folder while writing: %v", got)
+			}
+			work := w.(*xlsxWriter).dir.path
+			spilled := 0
+			for _, n := range listDir(t, work) {
+				if strings.HasPrefix(n, "excelize-") {
+					spilled++
+				}
+			}
+			if spilled < 2 {
+				t.Fatalf("%d excelize temp files in the work directory while writing, want one per stream: the test no longer exercises spilling", spilled)
 			}
 			if fail {
 				w.(*xlsxWriter).err = fmt.Errorf("injected")
