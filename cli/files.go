@@ -20,7 +20,7 @@ import (
 func checkFiles(input, mapping, output, journal, summaryJSON string) error {
 	type named struct{ flag, path string }
 	outs := []named{}
-	for _, f := range reportFiles(output) {
+	for _, f := range reports.Files(output) {
 		outs = append(outs, named{"the report (--output)", f})
 	}
 	outs = append(outs, named{"the journal (--journal)", journal}, named{"--summary-json", summaryJSON})
@@ -41,15 +41,6 @@ func checkFiles(input, mapping, output, journal, summaryJSON string) error {
 		}
 	}
 	return nil
-}
-
-// reportFiles lists every file a report at path writes.
-func reportFiles(path string) []string {
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
-		failed, summary := reports.CSVSidecars(path)
-		return []string{path, failed, summary}
-	}
-	return []string{path}
 }
 
 // samePath reports whether a and b name one file: the same cleaned absolute

@@ -83,7 +83,7 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	fl.StringVar(&f.journal, "journal", "", "the run's journal `FILE` (default: OUTPUT's name + .journal)")
 	fl.BoolVar(&f.resume, "resume", false, "skip rows the journal records as applied (same key and payload)")
 	fl.IntVar(&f.limit, "limit", 0, "only the first `N` data rows (default: all)")
-	fl.StringVar(&f.shard, "shard", "0/1", "only rows whose index mod N = I, as `I/N` (to split one file across machines)")
+	fl.StringVar(&f.shard, "shard", "0/1", "only the accounts whose key hashes to I mod N, as `I/N`: every row of one account on one shard (to split one file across machines; merge joins their reports)")
 	fl.BoolVar(&f.sandbox, "sandbox", false, "start the built-in fake of the mapping's provider in-process on loopback and send there")
 	fl.BoolVar(&f.allowHTTP, "allow-http", false, "allow a plain http:// base URL to a host that is not loopback (credentials and data travel unencrypted)")
 	fl.BoolVar(&f.noProgress, "no-progress", false, "no progress bar (default: a bar when stderr is a terminal)")
@@ -227,6 +227,10 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		return usageError(err)
 	}
 
+	id, err := runIdentity(f.input, f.mapping)
+	if err != nil {
+		return usageError(err)
+	}
 	opts := importer.Options{
 		DryRun:      dryRun,
 		Concurrency: f.concurrency,
@@ -300,12 +304,12 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 			defer srv.Close()
 			fmt.Fprintf(e.stderr, "metrics on http://%s/metrics\n", srv.Addr())
 		}
-		sum, err := fileSum(f.mapping)
-		if err != nil {
-			return usageError(err)
-		}
 		dest := importer.Destination{Provider: prov.Info().Name, BaseURL: displayURL(u), Sandbox: f.sandbox}
-		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Destination: dest, MappingSum: sum, Input: filepath.Base(f.input)}, f.resume)
+		id.destination = dest.BaseURL
+		if f.sandbox {
+			id.destination = "sandbox"
+		}
+		j, err := importer.OpenJournal(jpath, importer.JournalOwner{Destination: dest, MappingSum: id.mapping, Input: filepath.Base(f.input)}, f.resume)
 		if err != nil {
 			return usageError(err)
 		}
@@ -341,16 +345,28 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	bar.finish()
 
 	sum := &reports.Summary{
-		Provider: prov.Info().Name,
-		Input:    f.input,
-		Mapping:  f.mapping,
-		Output:   out,
-		Start:    start,
-		End:      time.Now(),
-		DryRun:   dryRun,
-		Counts:   res.Counts,
-		Total:    res.Total,
-		Stopped:  stoppedReason(ctx, res, runErr),
+		Provider:    prov.Info().Name,
+		Input:       f.input,
+		Mapping:     f.mapping,
+		Output:      out,
+		Start:       start,
+		End:         time.Now(),
+		DryRun:      dryRun,
+		Counts:      res.Counts,
+		Total:       res.Total,
+		Stopped:     stoppedReason(ctx, res, runErr),
+		InputSum:    id.input,
+		MappingSum:  id.mapping,
+		Destination: id.destination,
+		Advice:      adviceLines(res),
+		NotReached:  res.NotReached,
+		Unjournaled: res.Unjournaled,
+	}
+	if s.shard.Count > 1 {
+		sum.Shard = s.shard.String()
+	}
+	if s.autoRate && pacer != nil {
+		sum.Pace, sum.PeakPace = pacer.Rate(), pacer.Peak()
 	}
 	// The journal first: once the report says a row is done, the journal
 	// must already be on disk to say so to a resumed run.
@@ -361,8 +377,12 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if rerr := rep.Close(sum); rerr != nil && closeErr == nil {
 		closeErr = rerr
 	}
+	resume := ""
+	if !dryRun && (runErr != nil || ctx.Err() != nil) {
+		resume = resumeCommand(e.args)
+	}
 	if f.summaryJSON != "" {
-		if err := writeSummaryJSON(f.summaryJSON, sum); err != nil && closeErr == nil {
+		if err := writeSummaryJSON(f.summaryJSON, sum, res, resume); err != nil && closeErr == nil {
 			closeErr = err
 		}
 	}
@@ -383,8 +403,8 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if opts.Journal != nil {
 		e.printJournalNotes(opts.Journal, res)
 	}
-	if !dryRun && (runErr != nil || ctx.Err() != nil) {
-		fmt.Fprintf(e.stdout, "to go on from where it stopped (rows already applied are skipped):\n  %s\n", printable.String(resumeCommand(e.args)))
+	if resume != "" {
+		fmt.Fprintf(e.stdout, "to go on from where it stopped (rows already applied are skipped):\n  %s\n", printable.String(resume))
 	}
 	switch {
 	case runErr != nil:
@@ -539,13 +559,35 @@ type sandboxServer struct {
 
 func (s *sandboxServer) Close() { _ = s.srv.Close() }
 
+// identity is what tells one run from another in its report's Summary, so
+// that merge can refuse the reports of different runs.
+type identity struct {
+	input, mapping string // hex SHA-256 of the files
+	destination    string // the base URL, "sandbox", or "" for a dry run
+}
+
+func runIdentity(input, mapping string) (identity, error) {
+	var id identity
+	var err error
+	if id.input, err = fileSum(input); err != nil {
+		return id, err
+	}
+	id.mapping, err = fileSum(mapping)
+	return id, err
+}
+
+// fileSum is a file's SHA-256, hex, read as a stream: an input may be large.
 func fileSum(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:]), nil
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func sameFile(a, b string) (bool, error) {

@@ -122,4 +122,3 @@ func scrape(t *testing.T, url string) map[string]float64 {
 	}
 	return out
 }
-

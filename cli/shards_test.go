@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -100,6 +101,31 @@ func TestKubernetesJobShardsCoverEveryRow(t *testing.T) {
 	for line := 2; line <= rows+1; line++ {
 		if c := seen[strconv.Itoa(line)]; c != 1 {
 			t.Errorf("row %d is in %d shards' reports", line, c)
+		}
+	}
+
+	// merge of the shards' reports is the report of one run of the file.
+	var shards []string
+	for i := range n {
+		shards = append(shards, filepath.Join(dir, fmt.Sprintf("accounts.shard-%d.results.csv", i)))
+	}
+	merged := filepath.Join(dir, "merged.csv")
+	h := newHarness(t)
+	if code := h.run(append([]string{"merge", "-o", merged}, shards...)...); code != ExitOK {
+		t.Fatalf("merge: exit %d: %s", code, h.stderr.String())
+	}
+	whole := filepath.Join(dir, "whole.csv")
+	if code := h.run("run", "--sandbox", "--no-progress", "--rate=0", "-m", m, "-i", in, "-o", whole); code != ExitOK {
+		t.Fatalf("the unsharded run: exit %d: %s", code, h.stderr.String())
+	}
+	for _, pair := range [][2]string{{merged, whole}, {strings.Replace(merged, ".csv", ".failed.csv", 1), strings.Replace(whole, ".csv", ".failed.csv", 1)}} {
+		a, errA := os.ReadFile(pair[0])
+		b, errB := os.ReadFile(pair[1])
+		if errA != nil || errB != nil {
+			t.Fatal(errA, errB)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from %s", filepath.Base(pair[0]), filepath.Base(pair[1]))
 		}
 	}
 }

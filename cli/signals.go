@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+
+	"github.com/acctimport/acctimport/reports"
 )
 
 // Execute runs acctimport as a program: arguments from os.Args, output to
@@ -34,6 +36,7 @@ func Execute() int {
 		close(abandon)
 		<-sigs
 		fmt.Fprintln(os.Stderr, "\nacctimport: quit without finishing the report; the journal holds what was applied")
+		reports.RemoveTempFiles()
 		os.Exit(ExitInterrupted)
 	}()
 	return Main(ctx, abandon, os.Args[1:], os.Stdout, os.Stderr)
