@@ -142,10 +142,15 @@ func TestReadmeCommands(t *testing.T) {
 			t.Errorf("%s\nexit %d, want %v\nstdout: %s\nstderr: %s", cmd, code, want, h.stdout.String(), h.stderr.String())
 		}
 	}
-	// What the scaling-out section promises of the combined report.
-	if b, err := os.ReadFile("combined.csv"); err == nil {
-		if lines := strings.Count(string(b), "\n"); lines != 15 {
-			t.Errorf("combined.csv has %d lines, want a header and the 14 sample rows", lines)
+	// What the scaling-out section promises of the merged report.
+	rows := sheet(t, "payway.merged.xlsx", "Results")
+	if len(rows) != 15 {
+		t.Errorf("payway.merged.xlsx has %d Results rows, want a header and the 14 sample rows", len(rows))
+	}
+	for i, r := range rows[1:] {
+		if r[0] != strconv.Itoa(i+2) {
+			t.Errorf("merged row %d is the input's row %s: not in input order", i+2, r[0])
+			break
 		}
 	}
 }
