@@ -22,10 +22,11 @@ import (
 // total is counted by a second, read-only pass over the input in the
 // background, so the run never waits for it.
 type progress struct {
-	w     io.Writer
-	label string // "sending", "validating"
-	bar   *progressbar.ProgressBar
-	width func() int // the terminal's columns
+	w      io.Writer
+	label  string // "sending", "validating"
+	bar    *progressbar.ProgressBar
+	width  func() int // the terminal's columns
+	layout barLayout  // how the bar fits them
 
 	counts [len(statusIndex)]atomic.Int64
 	total  *rowTotal
@@ -117,10 +118,14 @@ func (e *env) newProgress(mode progressMode, dryRun bool, total *rowTotal, pace 
 		p.quiet = true
 		return p
 	case progressBar:
+		p.layout = p.layoutFor(p.width())
 		p.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(e.stderr),
-			progressbar.OptionSetDescription(p.label),
-			progressbar.OptionFullWidth(),
+			progressbar.OptionSetDescription(p.describe(snapshot{total: -1}, p.layout)),
+			progressbar.OptionSetWidth(p.layout.bar),
+			// No spinner goroutine: it draws on its own, past an interrupt,
+			// while every drawing here goes through redraw and row.
+			progressbar.OptionSetSpinnerChangeInterval(0),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(redrawEvery),
 			progressbar.OptionClearOnFinish(),
@@ -237,33 +242,66 @@ func (s snapshot) eta() string {
 	return left.Round(time.Second).String()
 }
 
-// describe is the bar's text, as long as the terminal allows.
-func (p *progress) describe(s snapshot, width int) string {
+// The bar's text comes in three lengths, chosen once by the terminal's
+// width and padded to it, so that the line never changes width (nothing
+// jumps as counts grow) and ends short of the last column (a ^C echoed
+// there must not wrap onto a new line the bar cannot clear).
+const (
+	textLong = iota
+	textShort
+	textTiny
+)
+
+// barLayout is how the bar fits the terminal: the form and width of its
+// text, and the width of the bar itself.
+type barLayout struct {
+	form, text, bar int
+}
+
+// layoutFor fits the bar into width columns. What follows the text
+// (" 100% |", the bar, "|  [1h2m3s:1h2m3s]") takes about 28 columns beside
+// the bar.
+func (p *progress) layoutFor(width int) barLayout {
+	const rest, margin, minBar = 28, 3, 10
+	widest := snapshot{done: 9_999_999, total: 9_999_999, ok: 9_999_999, failed: 999_999, invalid: 999_999, sentRate: 99_999, pace: 99_999}
+	for form := textLong; form <= textTiny; form++ {
+		text := len([]rune(p.text(widest, form)))
+		if text+rest+margin+minBar <= width || form == textTiny {
+			return barLayout{form: form, text: text, bar: max(minBar, min(50, width-text-rest-margin))}
+		}
+	}
+	panic("unreachable")
+}
+
+// text is the bar's text in one of its forms.
+func (p *progress) text(s snapshot, form int) string {
 	of := fmt.Sprintf("%d", s.done)
 	if s.total >= 0 {
 		of = fmt.Sprintf("%d/%d", s.done, s.total)
 	}
-	rate := ""
-	if p.label == "sending" {
-		rate = fmt.Sprintf("%.0f sent/s", s.sentRate)
-		if s.pace > 0 {
-			rate += fmt.Sprintf(" (pace %.0f/s)", s.pace)
+	switch form {
+	case textLong:
+		t := fmt.Sprintf("%s %s · ok %d · failed %d · invalid %d", p.label, of, s.ok, s.failed, s.invalid)
+		if p.label == "sending" {
+			t += fmt.Sprintf(" · %.0f sent/s", s.sentRate)
+			if p.pace != nil {
+				t += fmt.Sprintf(" (pace %.0f/s)", s.pace)
+			}
 		}
-	}
-	full := fmt.Sprintf("%s %s · ok %d · failed %d · invalid %d", p.label, of, s.ok, s.failed, s.invalid)
-	if rate != "" {
-		full += " · " + rate
-	}
-	// The bar itself, its brackets, percentage and time left take about 40
-	// columns; on a narrow terminal the words go first.
-	if len(full)+40 <= width {
-		return full
-	}
-	short := fmt.Sprintf("%s ok %d ✗%d inv %d", of, s.ok, s.failed, s.invalid)
-	if len(short)+30 <= width {
-		return short
+		return t
+	case textShort:
+		return fmt.Sprintf("%s ok %d ✗%d inv %d", of, s.ok, s.failed, s.invalid)
 	}
 	return of
+}
+
+// describe is the bar's text, padded to its layout's width.
+func (p *progress) describe(s snapshot, l barLayout) string {
+	t := p.text(s, l.form)
+	if pad := l.text - len([]rune(t)); pad > 0 {
+		t += strings.Repeat(" ", pad)
+	}
+	return t
 }
 
 func (p *progress) redraw() {
@@ -276,7 +314,7 @@ func (p *progress) redraw() {
 	if s.total >= 0 && p.bar.GetMax64() != s.total {
 		p.bar.ChangeMax64(s.total)
 	}
-	p.bar.Describe(p.describe(s, p.width()))
+	p.bar.Describe(p.describe(s, p.layout))
 }
 
 // logLine writes one line of progress for a log.
@@ -325,6 +363,8 @@ func (p *progress) interrupted(msg string) {
 	p.mu.Lock()
 	if p.bar != nil && !p.quiet {
 		_ = p.bar.Clear()
+		// The terminal echoed ^C after the bar, where Clear does not reach.
+		fmt.Fprint(p.w, "\r\x1b[K")
 	}
 	p.quiet = true
 	fmt.Fprintln(p.w, msg)
