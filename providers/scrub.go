@@ -3,13 +3,14 @@ package providers
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"html"
 	"net/url"
 	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/acctimport/acctimport/internal/printable"
 )
 
 // MaxMessage is the longest message, in characters, that the exchange hands
@@ -132,33 +133,15 @@ func (s *scrubber) message(text string, max int) string {
 }
 
 // cleanText makes server text safe to print: invalid UTF-8 becomes U+FFFD,
-// control characters (an ESC that would start a terminal sequence, a BEL, a
-// NUL, C1 controls) and the bidirectional overrides that can make a line
-// read other than it is are written as visible escapes (\x1b, \u202e), and
-// line breaks and tabs become spaces, runs of white space one space.
+// line breaks and tabs become spaces and runs of white space one space, and
+// what could act on a terminal or make a line read other than it is (an ESC,
+// a BEL, C1 controls, bidirectional overrides) is written as a visible escape
+// (\x1b, \u202e), as everything acctimport prints is.
 func cleanText(s string) string {
 	if isClean(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for i, w := 0, 0; i < len(s); i += w {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		w = size
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b.WriteRune(utf8.RuneError)
-		case r == '\t' || r == '\n' || r == '\r':
-			b.WriteByte(' ')
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case r >= 0x80 && r <= 0x9f, isBidiControl(r):
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return strings.Join(strings.Fields(b.String()), " ")
+	return printable.String(strings.Join(strings.Fields(strings.ToValidUTF8(s, "\uFFFD")), " "))
 }
 
 // isClean reports text that cleanText would leave as it is.
@@ -178,7 +161,7 @@ func isClean(s string) bool {
 			}
 		case r < 0x21 || r == 0x7f:
 			return false
-		case r >= 0x80 && (r == utf8.RuneError || r <= 0x9f || unicode.IsSpace(r) || isBidiControl(r)):
+		case r >= 0x80 && (r == utf8.RuneError || r <= 0x9f || unicode.IsSpace(r) || printable.Unsafe(r)):
 			return false
 		}
 		prev = r
@@ -188,9 +171,6 @@ func isClean(s string) bool {
 
 // isBidiControl reports the explicit directional formatting characters of
 // Unicode's bidirectional algorithm (embeddings, overrides, isolates, marks).
-func isBidiControl(r rune) bool {
-	return r == 0x200e || r == 0x200f || r == 0x061c || r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
-}
 
 // clip shortens s to at most max characters, marking the cut, and never
 // cuts a Redacted in two.

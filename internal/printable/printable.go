@@ -25,7 +25,7 @@ func String(s string) string {
 		switch {
 		case r == utf8.RuneError && size <= 1:
 			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unsafe(r):
+		case Unsafe(r):
 			if r < 0x100 {
 				fmt.Fprintf(&b, `\x%02x`, r)
 			} else {
@@ -54,16 +54,17 @@ func cleanSlow(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if unsafe(r) {
+		if Unsafe(r) {
 			return false
 		}
 	}
 	return true
 }
 
-// unsafe reports the runes a terminal acts on, or that make text read in
-// another order than it is stored.
-func unsafe(r rune) bool {
+// Unsafe reports the runes a terminal acts on (C0 and C1 controls but tab
+// and newline, DEL), and those that make text read in another order than it
+// is stored (the bidirectional controls).
+func Unsafe(r rune) bool {
 	switch {
 	case r == '\n' || r == '\t':
 		return false
