@@ -1,6 +1,10 @@
 package input
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/acctimport/acctimport/internal/cell"
+)
 
 // fmtKind is what a number format makes of a number, as far as reading the
 // value goes: a date, a time, both, or just a number.
@@ -104,4 +108,27 @@ func numFmtKind(code string) fmtKind {
 		return kindTime
 	}
 	return kindNumber
+}
+
+// NumberFormatKind is the kind of cell a number format makes of a number,
+// as this package reads it: id is the format's id in the workbook's styles,
+// code its custom code ("" for a built-in format). An elapsed time ([h]:mm)
+// is read as text. The reports package reads its own workbooks back with it,
+// so that a report and an input are read alike.
+func NumberFormatKind(id int, code string) cell.Kind {
+	k := builtinKind(id)
+	if code != "" {
+		k = numFmtKind(code)
+	}
+	switch k {
+	case kindDate:
+		return cell.Date
+	case kindDateTime:
+		return cell.DateTime
+	case kindTime:
+		return cell.Time
+	case kindElapsed:
+		return cell.Text
+	}
+	return cell.Number
 }

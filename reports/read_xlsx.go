@@ -13,6 +13,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/acctimport/acctimport/input"
 	"github.com/acctimport/acctimport/internal/cell"
 )
 
@@ -333,56 +334,14 @@ func (x *xlsxReport) style(id int) (cellStyle, error) {
 	return st, nil
 }
 
-// numFmtKind says what a number format shows a number as. Our reports use
-// ISO formats (numFmtDate and the others); a report saved again by a
-// spreadsheet program may have built-in or rewritten ones, told apart by
-// their date and time letters.
+// numFmtKind is the kind of cell a style's number format makes, read as
+// the input package reads it.
 func numFmtKind(s *excelize.Style) cell.Kind {
-	switch s.NumFmt {
-	case 14, 15, 16, 17:
-		return cell.Date
-	case 22:
-		return cell.DateTime
-	case 18, 19, 20, 21, 45, 46, 47:
-		return cell.Time
+	code := ""
+	if s.CustomNumFmt != nil {
+		code = *s.CustomNumFmt
 	}
-	if s.CustomNumFmt == nil {
-		return cell.Number
-	}
-	var b strings.Builder
-	code := strings.ToLower(*s.CustomNumFmt)
-	for i := 0; i < len(code); i++ {
-		switch c := code[i]; c {
-		case '"':
-			if j := strings.IndexByte(code[i+1:], '"'); j >= 0 {
-				i += j + 1
-			} else {
-				i = len(code)
-			}
-		case '[':
-			if j := strings.IndexByte(code[i+1:], ']'); j >= 0 {
-				i += j + 1
-			} else {
-				i = len(code)
-			}
-		case '\\', '_', '*':
-			i++
-		default:
-			b.WriteByte(c)
-		}
-	}
-	letters := strings.ReplaceAll(b.String(), "general", "")
-	date := strings.ContainsAny(letters, "yd")
-	clock := strings.ContainsAny(letters, "hs")
-	switch {
-	case date && clock:
-		return cell.DateTime
-	case date:
-		return cell.Date
-	case clock:
-		return cell.Time
-	}
-	return cell.Number
+	return input.NumberFormatKind(s.NumFmt, code)
 }
 
 // serialText is the inverse of serialValue: a serial number as the text of
