@@ -88,7 +88,7 @@ func BenchmarkXLSXBaseline(b *testing.B) {
 			b.Fatal(err)
 		}
 		for i, r := range rows {
-			values := []any{r.Line, string(r.Status), r.Key, number(r.HTTPStatus), number(r.Attempts), text(r.Message)}
+			values := []any{r.Line, string(r.Status), r.Key, r.HTTPStatus, r.Attempts, text(r.Message)}
 			for _, c := range r.Cells {
 				values = append(values, c)
 			}

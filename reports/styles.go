@@ -49,6 +49,10 @@ type styleKey struct {
 	format string // a number format code, "" for General
 	wrap   bool
 	bold   bool
+	// left aligns a number to the left, under its header: the Results
+	// sheet's Row, HTTP status and Attempts are short numbers in narrow
+	// columns, and right-aligned they read as the next column's.
+	left bool
 }
 
 // styleSet makes each combination once, as it is first needed: a workbook
@@ -60,6 +64,7 @@ type styleSet struct {
 	err    error // the first NewStyle error, reported by init or at Close
 	header int
 	top    int
+	left   int
 	status map[Status]int
 }
 
@@ -70,6 +75,7 @@ func newStyleSet(f *excelize.File) *styleSet {
 func (ss *styleSet) init() error {
 	ss.header = ss.get(styleKey{bold: true})
 	ss.top = ss.get(styleKey{})
+	ss.left = ss.get(styleKey{left: true})
 	for st := range statusColours {
 		ss.status[st] = ss.get(styleKey{fill: st})
 	}
@@ -84,6 +90,9 @@ func (ss *styleSet) get(k styleKey) int {
 		return id
 	}
 	st := &excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: k.wrap}}
+	if k.left {
+		st.Alignment.Horizontal = "left"
+	}
 	// A font of a style replaces the workbook's default whole: it names the
 	// default's family and size, or LibreOffice shows a serif font.
 	font := func(colour string) *excelize.Font {
@@ -116,6 +125,15 @@ func (ss *styleSet) wrapped(id int) int {
 	k := ss.keys[id] // id 0, the default, is the zero key
 	k.wrap = true
 	return ss.get(k)
+}
+
+// fixedNumber is one of the Results sheet's own numbers (Row, HTTP status,
+// Attempts), left-aligned under its header; 0 is an empty cell.
+func (ss *styleSet) fixedNumber(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return excelize.Cell{StyleID: ss.left, Value: n}
 }
 
 func (ss *styleSet) statusCell(s Status) any {

@@ -161,7 +161,7 @@ func (w *xlsxWriter) write(r *Row) error {
 	marks := issueMarks(r.Issues, len(cells))
 
 	values := make([]any, 0, w.fixed+len(cells))
-	values = append(values, r.Line, w.styles.statusCell(r.Status), text(r.Key), number(r.HTTPStatus), number(r.Attempts), text(r.Message))
+	values = append(values, w.styles.fixedNumber(r.Line), w.styles.statusCell(r.Status), text(r.Key), w.styles.fixedNumber(r.HTTPStatus), w.styles.fixedNumber(r.Attempts), text(r.Message))
 	if w.opts.Payloads {
 		values = append(values, text(r.Payload))
 	}
@@ -252,13 +252,6 @@ func text(s string) any {
 		s = truncateUTF16(s, excelize.TotalCellChars-utf16Len(mark)) + mark
 	}
 	return s
-}
-
-func number(n int) any {
-	if n == 0 {
-		return nil
-	}
-	return n
 }
 
 func utf16Len(s string) int {
