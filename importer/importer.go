@@ -200,6 +200,9 @@ type run struct {
 
 	keys map[string]*item // the latest row per account key; the reader's alone
 	occ  Occurrences      // the reader's alone
+	// resent remembers the accounts a resumed run has sent a row of; the
+	// reader's alone.
+	resent sentAccounts
 	// index is the number of data rows read so far (for --limit and the
 	// rows never reached); the reader's alone.
 	index int
@@ -220,6 +223,7 @@ type task struct {
 	prev  *item
 	req   *providers.Request
 	cells []string
+	note  string // said in the row's message
 }
 
 // selected reports whether a row belongs to this run's shard: by its
@@ -336,15 +340,27 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 				r.sweepKeys()
 			}
 		}
+		note := ""
 		if j := r.opts.Journal; j != nil {
 			it.occ = r.occ.Next(built.Key, it.sum)
 			if j.Done(built.Key, it.sum, it.occ) {
-				it.applied = true
-				r.finish(it, reports.StatusSkipped, "already applied by an earlier run (journal)")
-				continue
+				// A row the journal has applied is skipped, unless an
+				// earlier row of its account was sent in this run: then the
+				// earlier row's values would be the account's last, not
+				// this later row's, as the file says.
+				if line, ok := r.resent.sentBefore(built.Key); ok {
+					note = fmt.Sprintf("sent again although an earlier run applied it: row %d of the same account was sent in this run, and this later row must follow it", line)
+				} else {
+					it.applied = true
+					r.finish(it, reports.StatusSkipped, "already applied by an earlier run (journal)")
+					continue
+				}
+			}
+			if j.Resuming() {
+				r.resent.sent(built.Key, it.line)
 			}
 		}
-		work <- task{it: it, prev: prev, req: req}
+		work <- task{it: it, prev: prev, req: req, note: note}
 	}
 	return nil
 }
@@ -472,9 +488,9 @@ func (r *run) send(ctx context.Context, t task) {
 		r.finish(it, reports.StatusSkipped, "not sent: "+stopReason(ctx))
 		return
 	}
-	note := ""
+	note := t.note
 	if prev != nil {
-		note = fmt.Sprintf("applied after row %d, which has the same key", prev.line)
+		note = withNote(note, fmt.Sprintf("applied after row %d, which has the same key", prev.line))
 	}
 	if prev != nil && prev.applied && prev.sum == it.sum {
 		// The same change to the same account again (a row pasted twice):
@@ -682,6 +698,32 @@ func (r *run) count(s reports.Status) {
 	if r.opts.Progress != nil {
 		r.opts.Progress(s)
 	}
+}
+
+// sentAccounts remembers, in a resumed run, the first row of each account
+// that was sent in this run, by a 64-bit hash of its key: 12 bytes per
+// account sent. A collision can only make a row be sent again, never skipped.
+type sentAccounts struct{ first map[uint64]int }
+
+func (s *sentAccounts) sent(key string, line int) {
+	if key == "" {
+		return
+	}
+	if s.first == nil {
+		s.first = make(map[uint64]int)
+	}
+	h := fnv64(key, "")
+	if _, ok := s.first[h]; !ok {
+		s.first[h] = line
+	}
+}
+
+func (s *sentAccounts) sentBefore(key string) (int, bool) {
+	if key == "" || s.first == nil {
+		return 0, false
+	}
+	line, ok := s.first[fnv64(key, "")]
+	return line, ok
 }
 
 // accountLog remembers which account key the server applied each account

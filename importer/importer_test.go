@@ -797,3 +797,45 @@ func TestRunStopsOnFatalAnswer(t *testing.T) {
 		t.Errorf("%d requests after a fatal answer", sent)
 	}
 }
+
+// TestResumeAfterAnEditKeepsTheLastRowLast: an account updated twice, both
+// applied; the mapping is edited so that only the first row's payload
+// changes. The resume sends the first again, and so the second must follow
+// it, or the account ends on the first row's values.
+func TestResumeAfterAnEditKeepsTheLastRowLast(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	rows := func() *sliceReader {
+		return &sliceReader{rows: []input.Record{{Line: 2, Cells: []string{"x", "anna"}}, {Line: 3, Cells: []string{"x", "BOB"}}}}
+	}
+	path := filepath.Join(t.TempDir(), "run.journal")
+	j, err := OpenJournal(path, testOwner, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), plan(t), rows(), &memReport{}, exchange(t, s, secret), Options{Journal: j, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	edited, err := mapping.Parse("m.yaml", []byte("provider: stub\nfields:\n  id: ID\n  n: {column: N, transform: [upper]}\n"), providers.NewRegistry(stubProvider{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := edited.Compile([]string{"ID", "N"}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j, err = OpenJournal(path, testOwner, true); err != nil {
+		t.Fatal(err)
+	}
+	out := &memReport{}
+	if _, err := Run(context.Background(), p, rows(), out, exchange(t, s, secret), Options{Journal: j, Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Close()
+	if got := statuses(out.rows); got != "2:ok 3:ok" || !strings.Contains(out.rows[1].Message, "row 2 of the same account was sent in this run") {
+		t.Errorf("resumed: %s, %q", got, out.rows[1].Message)
+	}
+	if last := s.order[len(s.order)-1]; last != "x/BOB" {
+		t.Errorf("the server saw %q: the account ends on %s", s.order, last)
+	}
+}

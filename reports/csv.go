@@ -35,6 +35,7 @@ type csvWriter struct {
 	results, failed       *pendingFile
 	resultsCSV, failedCSV *csv.Writer
 	record, failedRecord  []string // reused for every line
+	settle                settling
 
 	tally  map[Status]int
 	err    error // the first write error; the report is then abandoned
@@ -138,8 +139,8 @@ func (w *csvWriter) Write(r *Row) error {
 		w.err = fmt.Errorf("report %s: row %d: %w", w.path, r.Line, err)
 		return w.err
 	}
-	if needsFix(r.Status) {
-		if err := w.failedCSV.Write(w.failedLine(r, rec[len(rec)-len(cells):])); err != nil {
+	if fix, why := w.settle.place(r); fix {
+		if err := w.failedCSV.Write(w.failedLine(r, why, rec[len(rec)-len(cells):])); err != nil {
 			w.err = fmt.Errorf("report %s: row %d: %w", w.failed.final, r.Line, err)
 			return w.err
 		}
@@ -148,13 +149,13 @@ func (w *csvWriter) Write(r *Row) error {
 }
 
 // failedLine lays out a Failed line from the row's escaped cells.
-func (w *csvWriter) failedLine(r *Row, escaped []string) []string {
+func (w *csvWriter) failedLine(r *Row, why string, escaped []string) []string {
 	l := w.layout
 	rec := w.failedRecord[:0]
 	for _, i := range l.keep {
 		rec = append(rec, escaped[i])
 	}
-	rec = append(rec, escape(reason(r)), strconv.Itoa(l.originalRow(r)))
+	rec = append(rec, escape(why), strconv.Itoa(l.originalRow(r)))
 	rec = append(rec, escaped[len(w.header):]...)
 	w.failedRecord = rec
 	return rec

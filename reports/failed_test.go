@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -179,5 +180,45 @@ func TestCSVFailedColumnsLast(t *testing.T) {
 		if _, err := strconv.Atoi(rec[len(h)-1]); err != nil {
 			t.Errorf("line %d: Original row %q is not a number", i+2, rec[len(h)-1])
 		}
+	}
+}
+
+// TestFailedKeepsAnAccountsLaterRows: after a row of an account that did not
+// go through, the account's later rows go on Failed too, saying why, so that
+// feeding the sheet back sends them after it, in the file's order, instead
+// of leaving the account on the older row's values.
+func TestFailedKeepsAnAccountsLaterRows(t *testing.T) {
+	rows := []*Row{
+		{Line: 2, Status: StatusOK, Key: "Y", Cells: []string{"Y", "taken@example.se", "", "", "", ""}},
+		{Line: 3, Status: StatusFailed, Key: "X", HTTPStatus: 409, Message: "conflict", Cells: []string{"X", "taken@example.se", "", "", "", ""}},
+		{Line: 4, Status: StatusOK, Key: "X", Cells: []string{"X", "x-final@example.se", "", "", "", ""}},
+		{Line: 5, Status: StatusOK, Key: "Y", Cells: []string{"Y", "y-new@example.se", "", "", "", ""}},
+		{Line: 6, Status: StatusSkipped, Key: "X", Message: "duplicate", Cells: []string{"X", "x-final@example.se", "", "", "", ""}},
+	}
+	for _, name := range []string{"out.csv", "out.xlsx"} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), name)
+			writeReport(t, path, Options{}, rows, nil)
+			var failed [][]string
+			if strings.HasSuffix(name, ".csv") {
+				failed = readCSV(t, filepath.Join(filepath.Dir(path), "out.failed.csv"))
+			} else {
+				var err error
+				if failed, err = openXLSX(t, path).GetRows("Failed"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var lines []string
+			for _, r := range failed[1:] {
+				lines = append(lines, r[len(r)-1]+":"+r[1])
+			}
+			if got := strings.Join(lines, " "); got != "3:taken@example.se 4:x-final@example.se 6:x-final@example.se" {
+				t.Errorf("Failed holds %s", got)
+			}
+			reasonCol := len(failed[0]) - 2
+			if r := csvsafe.Unescape(failed[2][reasonCol]); !strings.Contains(r, "row 3 of the same account did not go through") {
+				t.Errorf("reason %q", r)
+			}
+		})
 	}
 }

@@ -260,6 +260,33 @@ func reason(r *Row) string {
 	return strings.Join(parts, ": ")
 }
 
+// settling puts on the Failed sheet, after a row of an account that did not
+// go through, every later row of that account, whatever its status: feeding
+// back the earlier row alone would apply it after the later ones and leave
+// the account on an older value than the file's last row says. Fed back
+// together, the rows are sent in the file's order again. It keeps one entry
+// per account with a row to fix, not per row.
+type settling struct{ first map[string]int }
+
+// place says whether r goes on the Failed sheet, and why.
+func (s *settling) place(r *Row) (bool, string) {
+	if needsFix(r.Status) {
+		if r.Key != "" {
+			if s.first == nil {
+				s.first = make(map[string]int)
+			}
+			if _, ok := s.first[r.Key]; !ok {
+				s.first[r.Key] = r.Line
+			}
+		}
+		return true, reason(r)
+	}
+	if line, ok := s.first[r.Key]; ok && r.Key != "" {
+		return true, fmt.Sprintf("%s, but row %d of the same account did not go through: here so that, fed back, this row is sent again after it and the account ends as the file says", r.Status, line)
+	}
+	return false, ""
+}
+
 // needsFix reports whether a row belongs on the Failed sheet: the rows the
 // user has to act on (partial, failed, invalid). Skipped rows were done by an
 // earlier run, so feeding them back would apply them twice.

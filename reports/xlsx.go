@@ -70,6 +70,7 @@ type xlsxWriter struct {
 	results, failed *streamSheet
 
 	tally  map[Status]int
+	settle settling
 	err    error // the first error; the report is then abandoned
 	closed bool
 }
@@ -176,7 +177,8 @@ func (w *xlsxWriter) write(r *Row) error {
 		}
 		values = append(values, w.styles.inputCell(c, cell.Of(r.Kinds, i), m.flagged))
 	}
-	if !needsFix(r.Status) {
+	fix, why := w.settle.place(r)
+	if !fix {
 		return w.results.add(values, notes)
 	}
 	// Failed takes the same cell values, copied before Results can restyle
@@ -186,7 +188,7 @@ func (w *xlsxWriter) write(r *Row) error {
 	for _, i := range l.keep {
 		fv = append(fv, values[w.fixed+i])
 	}
-	fv = append(fv, w.styles.reasonCell(r.Status, reason(r)), l.originalRow(r))
+	fv = append(fv, w.styles.reasonCell(r.Status, why), l.originalRow(r))
 	fv = append(fv, values[w.fixed+len(w.header):]...)
 	var fnotes []note
 	for _, n := range notes {
