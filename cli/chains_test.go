@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -190,5 +192,63 @@ func TestUserapiNeedsABaseURL(t *testing.T) {
 	code := h.run("run", "--no-progress", "-m", "../samples/userapi.yaml", "-i", copySample(t, "userapi.csv"))
 	if code != ExitUsage || !strings.Contains(h.stderr.String(), "set base_url in ../samples/userapi.yaml (or pass --base-url)") {
 		t.Errorf("exit %d: %s", code, h.stderr.String())
+	}
+}
+
+// TestReportThatCannotBeWritten: every row was sent, then the report could
+// not be written (a full disk). The run says so instead of naming a report
+// that is not there, exits 3 (not 2: rows were sent), and the command it
+// prints writes the report without sending anything again.
+func TestReportThatCannotBeWritten(t *testing.T) {
+	tok := "full-disk-token"
+	fake := payway.NewFake(providers.Credentials{payway.TokenEnv: providers.NewSecret(tok)})
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("Account,E-mail,Notes\n")
+	noise := make([]byte, 3000)
+	rng := rand.New(rand.NewPCG(1, 2)) // text that does not compress
+	for i := range 200 {
+		for j := range noise {
+			noise[j] = "abcdefghijklmnopqrstuvwxyz0123456789"[rng.IntN(36)]
+		}
+		fmt.Fprintf(&b, "%024x,user%d@example.com,%s\n", i+1, i, noise)
+	}
+	in := filepath.Join(dir, "accounts.csv")
+	m := filepath.Join(dir, "m.yaml")
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m, []byte("provider: payway\nfields:\n  id: Account\n  email: E-mail\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"run", "--no-progress", "-m", m, "-i", in, "--base-url", srv.URL, "--rate", "0"}
+	p := startProgramEnv(t, map[string]string{"PAYWAY_TOKEN": tok, "ACCTIMPORT_TEST_FSIZE": "100000"}, args...)
+	if code := p.wait(t); code != ExitStopped {
+		t.Fatalf("exit %d, want %d\n%s%s", code, ExitStopped, p.stdout.String(), p.stderr.String())
+	}
+	if out := p.stdout.String(); !strings.Contains(out, "report: NOT written") || strings.Contains(out, "report: "+filepath.Join(dir, "accounts.results.xlsx")) {
+		t.Errorf("stdout:\n%s", out)
+	}
+	if !strings.Contains(p.stderr.String(), "the rows sent are in the journal") {
+		t.Errorf("stderr: %s", p.stderr.String())
+	}
+	if n := len(fake.Applied()); n != 200 {
+		t.Fatalf("applied %d", n)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "accounts.results.xlsx")); err == nil {
+		t.Error("a report is there")
+	}
+	h := newHarness(t)
+	h.env["PAYWAY_TOKEN"] = tok
+	if code := h.run(append(args, "--resume")...); code != ExitOK {
+		t.Fatalf("the resume: exit %d: %s", code, h.stderr.String())
+	}
+	if n := len(fake.Applied()); n != 200 {
+		t.Errorf("the resume sent %d rows again", n-200)
+	}
+	if rows := sheet(t, filepath.Join(dir, "accounts.results.xlsx"), "Results"); len(rows) != 201 {
+		t.Errorf("the report written by the resume has %d rows", len(rows)-1)
 	}
 }

@@ -67,7 +67,14 @@ func printError(w io.Writer, err error) {
 	if errors.As(err, &ee) && ee.code == ExitRowsFailed {
 		return
 	}
-	if errors.Is(err, context.Canceled) {
+	var se *importer.StopError
+	canceled := errors.Is(err, context.Canceled)
+	switch {
+	case canceled && errors.As(err, &se):
+		// Interrupted, and then something could not be written.
+		fmt.Fprintf(w, "acctimport: interrupted; %s\n", printable.String(se.Reason))
+		return
+	case canceled:
 		fmt.Fprintln(w, "acctimport: interrupted; the report and journal hold every row that finished")
 		return
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -41,6 +42,20 @@ func checkFiles(input, mapping, output, journal, summaryJSON string) error {
 		}
 	}
 	return nil
+}
+
+// checkWritable makes sure a file can be written at path before anything is
+// sent, so that a run does not send every row and then fail on it: a file
+// is made and removed in its folder.
+func checkWritable(path string) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, ".acctimport-check-*")
+	if err != nil {
+		return fmt.Errorf("cannot write in %s: %w", dir, errors.Unwrap(err))
+	}
+	name := f.Name()
+	f.Close()
+	return os.Remove(name)
 }
 
 // samePath reports whether a and b name one file: the same cleaned absolute

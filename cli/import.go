@@ -226,6 +226,11 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if err := checkFiles(f.input, f.mapping, out, jpath, f.summaryJSON); err != nil {
 		return usageError(err)
 	}
+	if f.summaryJSON != "" {
+		if err := checkWritable(f.summaryJSON); err != nil {
+			return usageErrorf("--summary-json: %v", err)
+		}
+	}
 
 	id, err := runIdentity(f.input, f.mapping)
 	if err != nil {
@@ -370,23 +375,19 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	}
 	// The journal first: once the report says a row is done, the journal
 	// must already be on disk to say so to a resumed run.
-	var closeErr error
+	var journalErr, reportErr, summaryErr error
 	if opts.Journal != nil {
-		closeErr = opts.Journal.Close()
+		journalErr = opts.Journal.Close()
 	}
-	if rerr := rep.Close(sum); rerr != nil && closeErr == nil {
-		closeErr = rerr
-	}
+	reportErr = rep.Close(sum)
 	resume := ""
-	if !dryRun && (runErr != nil || ctx.Err() != nil) {
+	if !dryRun && (runErr != nil || ctx.Err() != nil || journalErr != nil || reportErr != nil) {
 		resume = resumeCommand(e.args)
 	}
 	if f.summaryJSON != "" {
-		if err := writeSummaryJSON(f.summaryJSON, sum, res, resume); err != nil && closeErr == nil {
-			closeErr = err
-		}
+		summaryErr = writeSummaryJSON(f.summaryJSON, sum, res, resume)
 	}
-	e.printSummary(sum)
+	e.printSummary(sum, reportErr)
 	if s.autoRate && pacer != nil {
 		fmt.Fprintf(e.stdout, "pace (--rate auto): %.1f requests/s at the end, %.1f the highest sustained\n", pacer.Rate(), pacer.Peak())
 	}
@@ -406,11 +407,16 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	if resume != "" {
 		fmt.Fprintf(e.stdout, "to go on from where it stopped (rows already applied are skipped):\n  %s\n", printable.String(resume))
 	}
-	switch {
-	case runErr != nil:
+	// What could not be written after rows were sent is a stop (exit 3),
+	// never a usage error: something was sent, and the journal says what.
+	if err := errors.Join(journalErr, reportErr, summaryErr); err != nil {
+		if dryRun || sent(res) == 0 {
+			return errors.Join(runErr, err)
+		}
+		return errors.Join(runErr, &importer.StopError{Reason: fmt.Sprintf("%v; the rows sent are in the journal: run the command above to write a report of them", err)})
+	}
+	if runErr != nil {
 		return runErr
-	case closeErr != nil:
-		return closeErr
 	}
 	for st, n := range res.Counts {
 		if n > 0 && st != reports.StatusOK && st != reports.StatusValid && st != reports.StatusSkipped {
@@ -483,7 +489,14 @@ func stoppedReason(ctx context.Context, res *importer.Result, err error) string 
 	return res.Stopped
 }
 
-func (e *env) printSummary(s *reports.Summary) {
+// sent counts the rows that were sent (or tried).
+func sent(res *importer.Result) int {
+	return res.Counts[reports.StatusOK] + res.Counts[reports.StatusPartial] + res.Counts[reports.StatusFailed]
+}
+
+// printSummary says how the run went, and where its report is; reportErr
+// says it could not be written.
+func (e *env) printSummary(s *reports.Summary, reportErr error) {
 	var parts []string
 	for _, st := range reports.Statuses {
 		if n := s.Counts[st]; n > 0 {
@@ -502,6 +515,10 @@ func (e *env) printSummary(s *reports.Summary) {
 	}
 	if s.Stopped != "" {
 		fmt.Fprintf(e.stdout, "stopped early: %s\n", printable.String(s.Stopped))
+	}
+	if reportErr != nil {
+		fmt.Fprintf(e.stdout, "report: NOT written (%s)\n", printable.String(reportErr.Error()))
+		return
 	}
 	fmt.Fprintf(e.stdout, "report: %s\n", printable.String(s.Output))
 }

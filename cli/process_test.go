@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,11 @@ import (
 // one.
 func TestMain(m *testing.M) {
 	if os.Getenv("ACCTIMPORT_AS_PROGRAM") == "1" {
+		// A file size limit plays a full disk for the files the program
+		// writes (the process's own, not the machine's).
+		if n, err := strconv.ParseUint(os.Getenv("ACCTIMPORT_TEST_FSIZE"), 10, 64); err == nil {
+			_ = syscall.Setrlimit(syscall.RLIMIT_FSIZE, &syscall.Rlimit{Cur: n, Max: n})
+		}
 		os.Exit(Execute())
 	}
 	os.Exit(m.Run())
