@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -121,4 +122,37 @@ func scrape(t *testing.T, url string) map[string]float64 {
 		out[name] = sum
 	}
 	return out
+}
+
+// TestRateAutoIgnoresAnAbsurdWait: a server that asks every request to wait
+// ten years fails each row at once, with its wait in the message; --rate
+// auto does not pause the whole run for it.
+func TestRateAutoIgnoresAnAbsurdWait(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Retry-After", "315360000")
+		w.Header().Set("RateLimit", `"default";r=0;t=999999999`)
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	t.Cleanup(srv.Close)
+	dir, m, in := bulk(t, 20)
+	h := newHarness(t)
+	h.env["PAYWAY_TOKEN"] = token
+	done := make(chan int, 1)
+	go func() {
+		done <- h.run("run", "--no-progress", "-m", m, "-i", in, "-o", filepath.Join(dir, "out.csv"), "--base-url", srv.URL, "--rate", "auto", "--rate-start", "20")
+	}()
+	select {
+	case code := <-done:
+		if code != ExitRowsFailed {
+			t.Fatalf("exit %d: %s", code, h.stderr.String())
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the run stalled on a Retry-After of ten years")
+	}
+	_, report := readReport(t, filepath.Join(dir, "out.csv"))
+	for row, r := range report {
+		if r[1] != "failed" || !strings.Contains(r[5], "3650 days") {
+			t.Errorf("row %s: %s %q", row, r[1], r[5])
+		}
+	}
 }

@@ -233,20 +233,29 @@ func policyRate(q float64, params string) float64 {
 
 // resetIn reads a Reset value that may be seconds from now or a Unix time.
 func resetIn(v float64, now time.Time) time.Duration {
+	var d time.Duration
 	switch {
 	case v >= unixMillis:
-		return max(time.UnixMilli(int64(v)).Sub(now), 0)
+		d = max(time.UnixMilli(int64(v)).Sub(now), 0)
 	case v >= unixSecs:
-		return max(time.Unix(0, int64(v*1e9)).Sub(now), 0)
+		d = max(time.Unix(0, int64(v*1e9)).Sub(now), 0)
+	default:
+		return seconds(v)
 	}
-	return seconds(v)
-}
-
-func seconds(v float64) time.Duration {
-	if v < 0 {
+	if d > maxReset {
 		return -1
 	}
-	return min(time.Duration(v*float64(time.Second)), maxReset)
+	return d
+}
+
+// seconds reads a reset in seconds; -1 when there is none, or when it is
+// further off than any rate limit's window (maxReset): a quota "used up for
+// 31 years" is a server's nonsense, and pacing to it would crawl for nothing.
+func seconds(v float64) time.Duration {
+	if v < 0 || v*float64(time.Second) > float64(maxReset) {
+		return -1
+	}
+	return time.Duration(v * float64(time.Second))
 }
 
 // field is h's first value for a canonical key, cut to maxField bytes.

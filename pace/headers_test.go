@@ -49,6 +49,8 @@ func TestAnnouncedPace(t *testing.T) {
 		{"garbage", header("RateLimit-Policy", `;;,,"`, "RateLimit", `"x";r=abc;t=-5`, "X-RateLimit-Remaining", "lots"), 0, 0},
 		{"negative and huge numbers", header("RateLimit-Policy", `"a";q=-1;w=1, "b";q=1e400;w=1`, "X-RateLimit-Remaining", "-3", "X-RateLimit-Reset", "-1"), 0, 0},
 		{"a zero window", header("RateLimit-Policy", `"a";q=10;w=0`), 0, 0},
+		{"nothing left for 31 years is nonsense", header("RateLimit", `"default";r=0;t=999999999`), 0, 0},
+		{"x: a reset years ahead is nonsense", header("X-RateLimit-Limit", "10", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", unix(24*365*time.Hour)), 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -70,8 +72,10 @@ func TestRetryAfter(t *testing.T) {
 		"0.5":      500 * time.Millisecond,
 		"-1":       0,
 		"NaN":      0,
-		"99999999": MaxPause,
+		"300":      MaxPause,
+		"99999999": 0, // pauses nobody: the row fails with the server's wait
 		now.Add(7 * time.Second).Format(http.TimeFormat): 7 * time.Second,
+		now.AddDate(10, 0, 0).Format(http.TimeFormat):    0,
 		now.Add(-time.Hour).Format(http.TimeFormat):      0,
 		"soon": 0,
 	} {

@@ -56,9 +56,9 @@ const (
 	DefaultStart = 5.0
 	// MinRate is the slowest pace: one attempt every ten seconds.
 	MinRate = 0.1
-	// MaxPause bounds the pause a Retry-After (or an exhausted announced
-	// quota) imposes on every attempt; a row whose own wait is longer is
-	// the importer's to fail.
+	// MaxPause is the longest pause a Retry-After imposes on every
+	// attempt; a longer one pauses nobody (the row that got it fails with
+	// the server's wait in its message).
 	MaxPause = 5 * time.Minute
 )
 
@@ -542,13 +542,16 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	if v == "" {
 		return 0
 	}
+	// A wait longer than MaxPause is no pause for everyone: the row that got
+	// it fails with the server's wait in its message, and one absurd answer
+	// must not stall every other row for minutes.
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
-		if secs <= 0 || math.IsNaN(secs) {
+		if secs <= 0 || math.IsNaN(secs) || secs > MaxPause.Seconds() {
 			return 0
 		}
-		return time.Duration(min(secs, MaxPause.Seconds()) * float64(time.Second))
+		return time.Duration(secs * float64(time.Second))
 	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+	if t, err := http.ParseTime(v); err == nil && t.After(now) && t.Sub(now) <= MaxPause {
 		return t.Sub(now)
 	}
 	return 0
