@@ -252,3 +252,18 @@ func TestReportThatCannotBeWritten(t *testing.T) {
 		t.Errorf("the report written by the resume has %d rows", len(rows)-1)
 	}
 }
+
+// TestBaseURLNeverEchoesAKey: a key put in --base-url's query or user
+// information is refused without being printed.
+func TestBaseURLNeverEchoesAKey(t *testing.T) {
+	const key = "in-SuperSecretKeyQzXwVb"
+	for _, base := range []string{"http://127.0.0.1:1/x?token=" + key, "https://user:" + key + "@example.com/x", "http://127.0.0.1:1/x#" + key} {
+		h := newHarness(t)
+		h.env["PAYWAY_TOKEN"] = token
+		code := h.run("run", "-m", "../samples/payway.yaml", "-i", "../samples/payway.csv", "--base-url", base)
+		out := h.stdout.String() + h.stderr.String()
+		if code != ExitUsage || strings.Contains(out, key[3:7]) {
+			t.Errorf("--base-url %s: exit %d: %s", base, code, out)
+		}
+	}
+}

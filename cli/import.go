@@ -279,7 +279,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 		}
 		u, err := url.Parse(base)
 		if err != nil {
-			return usageErrorf("base URL %q: %v", base, err)
+			return usageErrorf("base URL %q: not a URL", mapping.ShownURL(base))
 		}
 		if u.Scheme == "http" && !isLoopbackHost(u.Hostname()) && !f.allowHTTP {
 			return usageErrorf("base URL %s is plain http: the credentials and every account's data would cross the network unencrypted; use https, or pass --allow-http if this is really meant (a proxy on a trusted network)", u.Redacted())

@@ -184,21 +184,39 @@ func (p *parser) baseURL(n *yaml.Node) {
 // CheckBaseURL accepts an absolute http(s) URL without credentials, query or
 // fragment.
 func CheckBaseURL(raw string) error {
+	shown := ShownURL(raw)
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Errorf("%q is not a URL", raw)
+		return fmt.Errorf("%q is not a URL", shown)
 	}
 	switch {
 	case u.Scheme != "https" && u.Scheme != "http":
-		return fmt.Errorf("%q must start with https://", raw)
+		return fmt.Errorf("%q must start with https://", shown)
 	case u.Host == "":
-		return fmt.Errorf("%q has no host", raw)
+		return fmt.Errorf("%q has no host", shown)
 	case u.User != nil:
-		return fmt.Errorf("must not carry credentials; they come from the environment")
+		return fmt.Errorf("%q must not carry credentials; they come from the environment", shown)
 	case u.RawQuery != "" || u.Fragment != "":
-		return fmt.Errorf("%q must not have a query or fragment", raw)
+		return fmt.Errorf("%q must not have a query or fragment (a key in it would be printed and logged; credentials come from the environment)", shown)
 	}
 	return nil
+}
+
+// ShownURL is a URL as a message may quote it: without its query, fragment
+// and user information, where a key may hide, and clipped.
+func ShownURL(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i] + "?…"
+	}
+	if i := strings.Index(raw, "://"); i >= 0 {
+		if at := strings.LastIndexByte(raw[i+3:], '@'); at >= 0 && !strings.Contains(raw[i+3:i+3+at], "/") {
+			raw = raw[:i+3] + "…@" + raw[i+3+at+1:]
+		}
+	}
+	if len(raw) > 200 {
+		raw = raw[:200] + "…"
+	}
+	return raw
 }
 
 // options decodes the provider's options strictly: a key the provider's

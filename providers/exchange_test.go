@@ -349,3 +349,25 @@ func TestExchangeWithoutBaseURL(t *testing.T) {
 }
 
 func isRetryable(err error) bool { retry, _ := Retryable(err); return retry }
+
+// TestScrubPiecesOfSecrets: a server that echoes part of a key (the way
+// many APIs mask one: "in-Super****"), or the key in another case, reveals
+// it as surely as one that echoes it whole.
+func TestScrubPiecesOfSecrets(t *testing.T) {
+	key := "in-SuperSecretKeyQzXwVb"
+	sc := newScrubber(Credentials{"K": NewSecret(key)}, []string{"pw-TopSecret!"})
+	for _, tc := range []struct{ in, want string }{
+		{"Invalid API key provided: in-Super****", "Invalid API key provided: [redacted]****"},
+		{"key IN-SUPERSECRETKEYQZXWVB rejected", "key [redacted] rejected"},
+		{"last four: ...XwVb", "last four: ...[redacted]"},
+		{"password pw-TopSe**** is wrong", "password [redacted]**** is wrong"},
+		{"the whole key " + key + " and more", "the whole key [redacted] and more"},
+		{"nothing of it here: 409 conflict, e-mail taken", "nothing of it here: 409 conflict, e-mail taken"},
+		{"in-S", "[redacted]"},
+		{"in-", "in-"},
+	} {
+		if got := sc.scrub(tc.in); got != tc.want {
+			t.Errorf("scrub(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -32,6 +32,7 @@ type scrubber struct {
 	built    bool
 	forms    []string // longest first, so a secret holding another is replaced whole
 	replacer *strings.Replacer
+	lower    []string // the secrets lower-cased, for pieces of them
 }
 
 // newScrubber knows creds and a row's extra secrets.
@@ -90,7 +91,10 @@ func secretForms(v string) []string {
 	return forms
 }
 
-// scrub replaces every secret in s.
+// scrub replaces every secret in s, whole or in part: a server that echoes
+// the start of a key ("in-Super****"), or a key in another case, reveals as
+// much as one that echoes it whole, so every run of minPartial or more
+// characters of a secret, in any case, is replaced too.
 func (s *scrubber) scrub(text string) string {
 	if text == "" {
 		return text
@@ -99,7 +103,82 @@ func (s *scrubber) scrub(text string) string {
 	if s.replacer == nil {
 		return text
 	}
-	return s.replacer.Replace(text)
+	text = s.replacer.Replace(text)
+	parts := strings.Split(text, Redacted)
+	for i, p := range parts {
+		parts[i] = s.scrubPieces(p)
+	}
+	return strings.Join(parts, Redacted)
+}
+
+// scrubPieces replaces the runs of text that are pieces of a secret.
+func (s *scrubber) scrubPieces(text string) string {
+	if len(text) < minPartial {
+		return text
+	}
+	lower := asciiLower(text)
+	var b strings.Builder
+	last := 0
+	for i := 0; i+minPartial <= len(lower); {
+		end := i
+		for _, sec := range s.lowered() {
+			if !strings.Contains(sec, lower[i:i+minPartial]) {
+				continue
+			}
+			j := i + minPartial
+			for j < len(lower) && strings.Contains(sec, lower[i:j+1]) {
+				j++
+			}
+			end = max(end, j)
+		}
+		if end == i {
+			i++
+			continue
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(Redacted)
+		last, i = end, end
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// lowered are the secrets as they are, lower-cased, for finding pieces.
+func (s *scrubber) lowered() []string {
+	if s.lower == nil {
+		vals := make([]string, 0, len(s.creds)+len(s.extra))
+		for _, sec := range s.creds {
+			vals = append(vals, sec.v)
+		}
+		for _, v := range append(vals, s.extra...) {
+			if len(v) >= minPartial {
+				s.lower = append(s.lower, asciiLower(v))
+			}
+		}
+		if s.lower == nil {
+			s.lower = []string{}
+		}
+	}
+	return s.lower
+}
+
+// asciiLower lower-cases ASCII letters only, so that byte offsets stay.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // minPartial is the shortest piece of a secret that counts as revealing it.
