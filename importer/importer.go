@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/acctimport/acctimport/input"
+	"github.com/acctimport/acctimport/internal/cell"
 	"github.com/acctimport/acctimport/mapping"
 	"github.com/acctimport/acctimport/metrics"
 	"github.com/acctimport/acctimport/pace"
@@ -121,6 +123,7 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 		keys:    make(map[string]*item),
 		res:     &Result{Counts: make(map[reports.Status]int)},
 		secret:  plan.SecretColumns(),
+		used:    plan.Columns(),
 	}
 	if r.opts.Concurrency < 1 {
 		r.opts.Concurrency = 1
@@ -196,6 +199,7 @@ type run struct {
 	// them short, only Abandon does.
 	inFlight context.Context
 	secret   []bool
+	used     []bool  // per input column: the mapping reads it
 	res      *Result // written only by the writer goroutine until Run returns
 
 	keys map[string]*item // the latest row per account key; the reader's alone
@@ -315,6 +319,9 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 			r.finish(it, reports.StatusInvalid, rec.Err.Error())
 			continue
 		}
+		if r.formulaErrors(it, &rec) {
+			continue
+		}
 		if r.opts.DryRun {
 			work <- task{it: it, cells: rec.Cells}
 			continue
@@ -363,6 +370,32 @@ func (r *run) read(ctx context.Context, in input.Reader) error {
 		work <- task{it: it, prev: prev, req: req, note: note}
 	}
 	return nil
+}
+
+// formulaErrors finishes as invalid a row whose mapped cell holds a
+// formula's error (#N/A of a VLOOKUP that found nothing): its text is no
+// value to send. It reports whether it did.
+func (r *run) formulaErrors(it *item, rec *input.Record) bool {
+	if rec.Kinds == nil {
+		return false
+	}
+	var issues []reports.Issue
+	var msgs []string
+	header := r.plan.Header()
+	for i, k := range rec.Kinds {
+		if k != cell.Error || i >= len(r.used) || !r.used[i] {
+			continue
+		}
+		rule := fmt.Sprintf("holds the formula error %s, not a value: fix the formula, or clear the cell to leave the field as it is", rec.Cells[i])
+		issues = append(issues, reports.Issue{Column: i, Rule: rule})
+		msgs = append(msgs, header[i]+": "+rule)
+	}
+	if issues == nil {
+		return false
+	}
+	it.row.Issues = issues
+	r.finish(it, reports.StatusInvalid, strings.Join(msgs, ". "))
+	return true
 }
 
 // countNotReached counts the rows a stopped run never read, so the Summary

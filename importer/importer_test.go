@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/acctimport/acctimport/input"
+	"github.com/acctimport/acctimport/internal/cell"
 	"github.com/acctimport/acctimport/mapping"
 	"github.com/acctimport/acctimport/pace"
 	"github.com/acctimport/acctimport/providers"
@@ -837,5 +838,25 @@ func TestResumeAfterAnEditKeepsTheLastRowLast(t *testing.T) {
 	}
 	if last := s.order[len(s.order)-1]; last != "x/BOB" {
 		t.Errorf("the server saw %q: the account ends on %s", s.order, last)
+	}
+}
+
+// TestFormulaErrorsAreInvalid: a mapped cell holding a formula's error
+// (#N/A of a VLOOKUP that found nothing) is not sent as text.
+func TestFormulaErrorsAreInvalid(t *testing.T) {
+	s := newServer(t, func(w http.ResponseWriter, _ string, _ int) { w.WriteHeader(http.StatusOK) })
+	in := &sliceReader{rows: []input.Record{
+		{Line: 2, Cells: []string{"a", "#N/A"}, Kinds: []cell.Kind{cell.Text, cell.Error}},
+		{Line: 3, Cells: []string{"b", "fine"}, Kinds: []cell.Kind{cell.Text, cell.Text}},
+	}}
+	out := &memReport{}
+	if _, err := Run(context.Background(), plan(t), in, out, exchange(t, s, secret), Options{Backoff: noWait}); err != nil {
+		t.Fatal(err)
+	}
+	if got := statuses(out.rows); got != "2:invalid 3:ok" || !strings.Contains(out.rows[0].Message, "N: holds the formula error #N/A") || len(out.rows[0].Issues) != 1 {
+		t.Errorf("%s: %q", got, out.rows[0].Message)
+	}
+	if s.received["a"] != 0 {
+		t.Error("the formula error was sent")
 	}
 }

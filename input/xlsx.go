@@ -417,7 +417,7 @@ func (r *xlsxReader) value(typ string, style int, v []byte, inline bool) (s stri
 		}
 		return string(v), cell.Text, -1
 	case "e":
-		return string(v), cell.Text, -1
+		return string(v), cell.Error, -1
 	case "d":
 		return isoCell(string(v), r.wb.styleKind(style))
 	}

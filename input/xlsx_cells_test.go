@@ -129,7 +129,7 @@ func TestXLSXKinds(t *testing.T) {
 		{4, []string{"", "", "2023-03-15", "", "", "", "", "", "", ""}, ""},
 	})
 	wantKinds := [][]cell.Kind{
-		{cell.Text, cell.Number, cell.Date, cell.DateTime, cell.Time, cell.Bool, cell.Text, cell.Text, cell.Date, cell.Number},
+		{cell.Text, cell.Number, cell.Date, cell.DateTime, cell.Time, cell.Bool, cell.Error, cell.Text, cell.Date, cell.Number},
 		nil,
 		{cell.Text, cell.Text, cell.Date, cell.Text, cell.Text, cell.Text, cell.Text, cell.Text, cell.Text, cell.Text},
 	}

@@ -26,3 +26,14 @@ func (p *Plan) Key(cells []string) string {
 	}
 	return fmt.Sprint(v)
 }
+
+// Columns reports, per input column, whether the mapping reads it.
+func (p *Plan) Columns() []bool {
+	used := make([]bool, len(p.header))
+	for i := range p.steps {
+		if c := p.steps[i].column; c >= 0 && c < len(used) {
+			used[c] = true
+		}
+	}
+	return used
+}

@@ -6,7 +6,8 @@ package cell
 // Kind is the type a cell had in the input. The cell's text is always the
 // canonical form of its value: a Number is its digits as a spreadsheet shows
 // them ("4670000000", "12.5"), a Date is YYYY-MM-DD, a DateTime is
-// YYYY-MM-DDTHH:MM:SS, a Time is HH:MM:SS, a Bool is TRUE or FALSE.
+// YYYY-MM-DDTHH:MM:SS, a Time is HH:MM:SS, a Bool is TRUE or FALSE, an
+// Error is the error as a spreadsheet shows it ("#N/A").
 type Kind uint8
 
 const (
@@ -16,9 +17,12 @@ const (
 	DateTime
 	Time
 	Bool
+	// Error is a formula's error value (#N/A, #VALUE!, #REF!): its text is
+	// the error, which no account field should receive.
+	Error
 )
 
-var names = [...]string{"text", "number", "date", "date-time", "time", "bool"}
+var names = [...]string{"text", "number", "date", "date-time", "time", "bool", "formula error"}
 
 func (k Kind) String() string {
 	if int(k) < len(names) {
