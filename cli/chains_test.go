@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -37,6 +38,18 @@ func TestRehearsalNeverSkipsTheRealRun(t *testing.T) {
 	}
 	if got := firstLine(h.stdout.String()); !strings.Contains(got, "ok 8, failed 1, invalid 5; 9 sent") || strings.Contains(got, "skipped") {
 		t.Errorf("real run after rehearsals: %s", got)
+	}
+	// A rehearsal after it leaves the real run's report as it was.
+	real := filepath.Join(filepath.Dir(in), "payway.results.xlsx")
+	before, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := h.run("run", "--sandbox", "--no-progress", "-m", "../samples/payway.yaml", "-i", in); code != ExitRowsFailed {
+		t.Fatalf("rehearsal after the run: exit %d: %s", code, h.stderr.String())
+	}
+	if after, _ := os.ReadFile(real); !bytes.Equal(before, after) {
+		t.Error("the rehearsal overwrote the real run's report")
 	}
 	if n := len(fake.Applied()); n != 8 {
 		t.Errorf("the real fake applied %d rows, want 8", n)

@@ -431,7 +431,7 @@ func TestSandboxRun(t *testing.T) {
 	if code != ExitRowsFailed {
 		t.Fatalf("exit %d: %s %s", code, h.stdout.String(), h.stderr.String())
 	}
-	report := strings.TrimSuffix(in, ".xlsx") + ".results.xlsx"
+	report := strings.TrimSuffix(in, ".xlsx") + ".sandbox.xlsx" // a rehearsal never overwrites a real run's report
 	rows := sheet(t, report, "Results")
 	var st []string
 	for _, r := range rows[1:] {

@@ -71,7 +71,7 @@ func (e *env) importCmd(dryRun bool) *cobra.Command {
 	fl.StringVarP(&f.input, "input", "i", "", "the input `FILE`: .csv, .tsv, .txt (delimited) or .xlsx (required)")
 	fl.StringVar(&f.sheet, "sheet", "", "XLSX sheet `NAME` (default: the first sheet)")
 	fl.StringVar(&f.encoding, "encoding", "", "the CSV's character set when it is not UTF-8 or UTF-16 (windows-1252, iso-8859-7, ...; default: detected)")
-	fl.StringVarP(&f.output, "output", "o", "", "results spreadsheet `FILE`, .xlsx or .csv (default: INPUT's name + .results.xlsx)")
+	fl.StringVarP(&f.output, "output", "o", "", "results spreadsheet `FILE`, .xlsx or .csv (default: INPUT's name + .results.xlsx; with --sandbox, + .sandbox.xlsx)")
 	fl.IntVar(&f.concurrency, "concurrency", 4, "requests in flight")
 	fl.StringVar(&f.rate, "rate", "10", "requests per second, retries included; 0 = unlimited; auto = find the provider's pace")
 	fl.IntVar(&f.burst, "burst", 1, "rate limiter burst")
@@ -172,17 +172,24 @@ func (f *importFlags) check(dryRun bool) (settings, error) {
 	return s, nil
 }
 
-// defaultOutput is INPUT's name + ".results.xlsx", beside the input.
-func defaultOutput(in string) string {
-	return strings.TrimSuffix(in, filepath.Ext(in)) + ".results.xlsx"
+// defaultOutput is INPUT's name + ".results.xlsx", beside the input; a
+// sandbox run's is INPUT's name + ".sandbox.xlsx", so that a rehearsal never
+// overwrites the report of a real run, its only record of what was done.
+func defaultOutput(in string, sandbox bool) string {
+	base := strings.TrimSuffix(in, filepath.Ext(in))
+	if sandbox {
+		return base + ".sandbox.xlsx"
+	}
+	return base + ".results.xlsx"
 }
 
-// defaultJournal is OUTPUT's name + ".journal"; a sandbox run's is
-// OUTPUT's name + ".sandbox.journal", so that a rehearsal never reads or
-// writes the journal of a real run.
+// defaultJournal is OUTPUT's name + ".journal". A sandbox run's journal is
+// named for the sandbox too (OUTPUT.sandbox.journal, or NAME.sandbox.journal
+// beside the default NAME.sandbox.xlsx), so that a rehearsal never reads or
+// writes the journal of a real run, whatever -o says.
 func defaultJournal(out string, sandbox bool) string {
 	base := strings.TrimSuffix(out, filepath.Ext(out))
-	if sandbox {
+	if sandbox && !strings.HasSuffix(base, ".sandbox") {
 		return base + ".sandbox.journal"
 	}
 	return base + ".journal"
@@ -211,7 +218,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 
 	out := f.output
 	if out == "" {
-		out = defaultOutput(f.input)
+		out = defaultOutput(f.input, f.sandbox)
 	}
 	if err := reports.CheckPath(out); err != nil {
 		return usageError(err)
