@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -278,5 +279,32 @@ func TestBaseURLNeverEchoesAKey(t *testing.T) {
 		if code != ExitUsage || strings.Contains(out, key[3:7]) {
 			t.Errorf("--base-url %s: exit %d: %s", base, code, out)
 		}
+	}
+}
+
+// TestAnswerForAnotherAccountStops: Payway answers with the id of the
+// account it updated; an answer naming another account than the row's means
+// the wrong customer was changed, and the run stops at once.
+func TestAnswerForAnotherAccountStops(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"id":"000000000000000000000000","updated_fields":"email","not_updated_fields":""}`))
+	}))
+	t.Cleanup(srv.Close)
+	dir, m, in := bulk(t, 50)
+	h := newHarness(t)
+	h.env["PAYWAY_TOKEN"] = token
+	code := h.run("run", "--no-progress", "-m", m, "-i", in, "-o", filepath.Join(dir, "out.csv"), "--base-url", srv.URL, "--rate", "0", "--concurrency", "1")
+	if code != ExitStopped || !strings.Contains(h.stderr.String(), `with account "000000000000000000000000": it changed another account than the row asked for`) {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	if n := hits.Load(); n > 2 {
+		t.Errorf("%d requests after the first wrong answer", n-1)
+	}
+	_, report := readReport(t, filepath.Join(dir, "out.csv"))
+	if st := report["2"][1]; st != "failed" {
+		t.Errorf("the row answered for another account is %s", st)
 	}
 }

@@ -125,6 +125,7 @@ func Run(ctx context.Context, plan *mapping.Plan, in input.Reader, out reports.W
 		secret:  plan.SecretColumns(),
 		used:    plan.Columns(),
 	}
+	r.answerNamesKey = plan.Mapping().Provider.Info().AnswerNamesKey
 	if r.opts.Concurrency < 1 {
 		r.opts.Concurrency = 1
 	}
@@ -199,8 +200,11 @@ type run struct {
 	// them short, only Abandon does.
 	inFlight context.Context
 	secret   []bool
-	used     []bool  // per input column: the mapping reads it
-	res      *Result // written only by the writer goroutine until Run returns
+	used     []bool // per input column: the mapping reads it
+	// answerNamesKey: the provider's answers name the account by the row's
+	// key, so an answer naming another is a change to the wrong account.
+	answerNamesKey bool
+	res            *Result // written only by the writer goroutine until Run returns
 
 	keys map[string]*item // the latest row per account key; the reader's alone
 	occ  Occurrences      // the reader's alone
@@ -572,13 +576,21 @@ func (r *run) send(ctx context.Context, t task) {
 			}
 			it.row.HTTPStatus = res.HTTPStatus
 			msg := res.Message
+			if r.answerNamesKey && res.AccountID != "" && it.row.Key != "" && !strings.EqualFold(res.AccountID, it.row.Key) && status != reports.StatusFailed {
+				why := fmt.Sprintf("the provider answered row %d, for account %q, with account %q: it changed another account than the row asked for; stopped so that no more accounts are changed in error", it.line, it.row.Key, res.AccountID)
+				r.stop(&StopError{Reason: why})
+				r.record(it, reports.StatusFailed, withNote(withNote(msg, fmt.Sprintf("the answer names account %q, not this row's", res.AccountID)), note))
+				return
+			}
 			if res.AccountID != "" && status != reports.StatusFailed {
 				if clash := r.accounts.land(res.AccountID, res.Account, it.row.Key, it.line); clash != "" {
 					r.stop(&StopError{Reason: clash})
 					r.record(it, reports.StatusFailed, withNote(withNote(msg, "applied to account "+res.Account+", which another account key was also applied to: "+clash), note))
 					return
 				}
-				msg = withNote(msg, "applied to account "+res.Account)
+				if res.Account != "" {
+					msg = withNote(msg, "applied to account "+res.Account)
+				}
 			}
 			r.record(it, status, withNote(msg, note))
 			return

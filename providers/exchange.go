@@ -151,7 +151,7 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 		Outcome:    ans.Outcome,
 		Message:    msg,
 		Account:    sc.message(ans.Account, maxAccount),
-		AccountID:  sc.message(ans.AccountID, maxAccount),
+		AccountID:  sc.identity(ans.AccountID),
 		Header:     resp.Header,
 	}, nil
 }

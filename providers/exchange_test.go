@@ -365,6 +365,8 @@ func TestScrubPiecesOfSecrets(t *testing.T) {
 		{"nothing of it here: 409 conflict, e-mail taken", "nothing of it here: 409 conflict, e-mail taken"},
 		{"in-S", "[redacted]"},
 		{"in-", "in-"},
+		{"a piece from its middle: SecretKey", "a piece from its middle: SecretKey"},
+		{"account 00000000000000000000qzxw", "account 00000000000000000000qzxw"},
 	} {
 		if got := sc.scrub(tc.in); got != tc.want {
 			t.Errorf("scrub(%q) = %q, want %q", tc.in, got, tc.want)

@@ -48,6 +48,11 @@ type Info struct {
 	// Key is the path of the field that identifies an account: rows with the
 	// same key are never in flight together.
 	Key string
+	// AnswerNamesKey says that an answer's AccountID names the account by
+	// the same key the row sent (Payway's id, userapi's data.id): one that
+	// names another account means the server changed another account than
+	// the row asked for.
+	AnswerNamesKey bool
 }
 
 // Options are a provider's knobs from the mapping's `options:`.

@@ -92,9 +92,11 @@ func secretForms(v string) []string {
 }
 
 // scrub replaces every secret in s, whole or in part: a server that echoes
-// the start of a key ("in-Super****"), or a key in another case, reveals as
-// much as one that echoes it whole, so every run of minPartial or more
-// characters of a secret, in any case, is replaced too.
+// a key half-masked ("in-Super****", "****XwVb"), or in another case,
+// reveals as much as one that echoes it whole, so a run of minPartial or
+// more characters that starts or ends a secret is replaced too, in any case.
+// Pieces from a secret's middle are not looked for: no server echoes those,
+// and a random key shares some 4 characters with many an id.
 func (s *scrubber) scrub(text string) string {
 	if text == "" {
 		return text
@@ -111,38 +113,68 @@ func (s *scrubber) scrub(text string) string {
 	return strings.Join(parts, Redacted)
 }
 
-// scrubPieces replaces the runs of text that are pieces of a secret.
+// scrubPieces replaces the runs of text that begin or end a secret.
 func (s *scrubber) scrubPieces(text string) string {
 	if len(text) < minPartial {
 		return text
 	}
 	lower := asciiLower(text)
-	var b strings.Builder
-	last := 0
-	for i := 0; i+minPartial <= len(lower); {
-		end := i
-		for _, sec := range s.lowered() {
-			if !strings.Contains(sec, lower[i:i+minPartial]) {
-				continue
+	cut := make([]bool, len(text)) // bytes to replace
+	found := false
+	for _, sec := range s.lowered() {
+		head, tail := sec[:minPartial], sec[len(sec)-minPartial:]
+		for i := 0; ; {
+			j := strings.Index(lower[i:], head)
+			if j < 0 {
+				break
 			}
-			j := i + minPartial
-			for j < len(lower) && strings.Contains(sec, lower[i:j+1]) {
-				j++
+			start := i + j
+			end := start + minPartial
+			for end < len(lower) && end-start < len(sec) && lower[end] == sec[end-start] {
+				end++
 			}
-			end = max(end, j)
+			for k := start; k < end; k++ {
+				cut[k] = true
+			}
+			found = true
+			i = start + 1
 		}
-		if end == i {
-			i++
-			continue
+		for i := 0; ; {
+			j := strings.Index(lower[i:], tail)
+			if j < 0 {
+				break
+			}
+			end := i + j + minPartial
+			start := end - minPartial
+			for start > 0 && end-start < len(sec) && lower[start-1] == sec[len(sec)-(end-start)-1] {
+				start--
+			}
+			for k := start; k < end; k++ {
+				cut[k] = true
+			}
+			found = true
+			i = end - minPartial + 1
 		}
-		b.WriteString(text[last:i])
-		b.WriteString(Redacted)
-		last, i = end, end
 	}
-	if last == 0 {
+	if !found {
 		return text
 	}
-	b.WriteString(text[last:])
+	var b strings.Builder
+	for i := 0; i < len(text); {
+		if !cut[i] {
+			j := i
+			for j < len(text) && !cut[j] {
+				j++
+			}
+			b.WriteString(text[i:j])
+			i = j
+			continue
+		}
+		for i < len(text) && cut[i] {
+			i++
+		}
+		b.WriteString(Redacted)
+	}
 	return b.String()
 }
 
@@ -209,6 +241,21 @@ func (s *scrubber) message(text string, max int) string {
 		return ""
 	}
 	return clip(cleanText(s.scrub(text)), max)
+}
+
+// identity is message for an account's id, which is compared rather than
+// read: only whole secrets are replaced, never the pieces scrub looks for,
+// which an id may share with a key by chance (and a changed id would look
+// like another account).
+func (s *scrubber) identity(text string) string {
+	if text == "" {
+		return ""
+	}
+	s.build()
+	if s.replacer != nil {
+		text = s.replacer.Replace(text)
+	}
+	return clip(cleanText(text), maxAccount)
 }
 
 // cleanText makes server text safe to print: invalid UTF-8 becomes U+FFFD,

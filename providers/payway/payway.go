@@ -57,7 +57,8 @@ func (Provider) Info() providers.Info {
 			Description: "Payway API token with the scope /external/account/w, sent as Authorization: Bearer",
 			Check:       checkToken,
 		}},
-		Key: "id",
+		Key:            "id",
+		AnswerNamesKey: true,
 	}
 }
 
@@ -194,18 +195,22 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 		// Valid JSON but not the documented answer ({} or {"error": ...}).
 		return providers.Answer{Outcome: providers.Failed, Message: unreadable(status, body)}
 	}
+	id := ""
+	if a.ID != nil {
+		id = *a.ID // "id of the updated account"
+	}
 	notUpdated := a.NotUpdatedFields.list()
 	switch {
 	case len(notUpdated) > 0 && len(a.UpdatedFields.list()) == 0:
 		// Nothing in updated_fields: nothing was applied, whatever the
 		// status says.
-		return providers.Answer{Outcome: providers.Failed, Message: "not updated: " + strings.Join(notUpdated, "; ") + " (nothing was updated)"}
+		return providers.Answer{Outcome: providers.Failed, Message: "not updated: " + strings.Join(notUpdated, "; ") + " (nothing was updated)", AccountID: id}
 	case len(notUpdated) > 0:
-		return providers.Answer{Outcome: providers.Partial, Message: "not updated: " + strings.Join(notUpdated, "; ")}
+		return providers.Answer{Outcome: providers.Partial, Message: "not updated: " + strings.Join(notUpdated, "; "), AccountID: id}
 	case status == http.StatusMultiStatus:
-		return providers.Answer{Outcome: providers.Partial, Message: "207 Multi-Status: some fields were not updated (the answer does not say which)"}
+		return providers.Answer{Outcome: providers.Partial, Message: "207 Multi-Status: some fields were not updated (the answer does not say which)", AccountID: id}
 	}
-	return providers.Answer{Outcome: providers.OK}
+	return providers.Answer{Outcome: providers.OK, AccountID: id}
 }
 
 func unreadable(status int, body []byte) string {

@@ -64,7 +64,8 @@ func (Provider) Info() providers.Info {
 			Check:       checkKey,
 			Sample:      KeyPrefix,
 		}},
-		Key: KeyField,
+		Key:            KeyField,
+		AnswerNamesKey: true,
 	}
 }
 
@@ -158,7 +159,8 @@ func (Provider) Read(status int, _ http.Header, body []byte, _ providers.Options
 	}
 	var data map[string]any
 	if _, hasDetail := a["detail"]; !hasDetail && json.Unmarshal(a["data"], &data) == nil && len(data) > 0 {
-		return providers.Answer{Outcome: providers.OK}
+		id, _ := data["id"].(string) // the updated user's
+		return providers.Answer{Outcome: providers.OK, AccountID: id}
 	}
 	var msg string
 	if json.Unmarshal(a["message"], &msg) == nil && strings.TrimSpace(msg) != "" {

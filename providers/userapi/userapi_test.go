@@ -99,9 +99,9 @@ func TestAuthorize(t *testing.T) {
 func TestRead(t *testing.T) {
 	const documented = `{"message":"Data updated successfully","meta":{},"data":{"first_name":"<string>","email":"jsmith@example.com","id":"3c90c3cc-0d44-4b50-8888-8dd25736052a","is_active":true,"follower_count":0,"following_count":0}}`
 	providertest.CheckRead(t, Provider{}, &Options{}, []providertest.ReadCase{
-		{Name: "document example", Status: 200, Body: documented, Outcome: providers.OK},
-		{Name: "201", Status: 201, Body: documented, Outcome: providers.OK},
-		{Name: "data only", Status: 200, Body: `{"data":{"id":"42"}}`, Outcome: providers.OK},
+		{Name: "document example", Status: 200, Body: documented, Outcome: providers.OK, AccountID: "3c90c3cc-0d44-4b50-8888-8dd25736052a"},
+		{Name: "201", Status: 201, Body: documented, Outcome: providers.OK, AccountID: "3c90c3cc-0d44-4b50-8888-8dd25736052a"},
+		{Name: "data only", Status: 200, Body: `{"data":{"id":"42"}}`, Outcome: providers.OK, AccountID: "42"},
 		// Without the updated user, nothing says the update happened.
 		{Name: "a bare message", Status: 200, Body: `{"message":"User not found"}`, Outcome: providers.Failed,
 			Msg: "HTTP 200 without the updated user (data), so the update is not confirmed: User not found"},
