@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -306,5 +307,45 @@ func TestAnswerForAnotherAccountStops(t *testing.T) {
 	_, report := readReport(t, filepath.Join(dir, "out.csv"))
 	if st := report["2"][1]; st != "failed" {
 		t.Errorf("the row answered for another account is %s", st)
+	}
+}
+
+// TestFIFOsAreRefused: a FIFO named as the input, the mapping or the journal
+// is refused at once (opening one would block for good, deaf to signals),
+// and so is a journal path that is a link.
+func TestFIFOsAreRefused(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "pipe.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip("no FIFOs here:", err)
+	}
+	link := filepath.Join(dir, "link.journal")
+	if err := os.Symlink(filepath.Join(dir, "elsewhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	in := copySample(t, "payway.csv")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"validate", "-m", "../samples/payway.yaml", "-i", fifo}, "a FIFO"},
+		{[]string{"validate", "-m", fifo, "-i", in}, "a FIFO"},
+		{[]string{"run", "--sandbox", "-m", "../samples/payway.yaml", "-i", in, "--journal", fifo}, "a FIFO"},
+		{[]string{"run", "--sandbox", "-m", "../samples/payway.yaml", "-i", in, "--journal", link}, "symbolic link"},
+	} {
+		h := newHarness(t)
+		done := make(chan int, 1)
+		go func() { done <- h.run(append(tc.args, "--no-progress")...) }()
+		select {
+		case code := <-done:
+			if code != ExitUsage || !strings.Contains(h.stderr.String(), tc.want) {
+				t.Errorf("%v: exit %d: %s", tc.args, code, h.stderr.String())
+			}
+		case <-time.After(time.Minute):
+			t.Fatalf("%v blocked on a FIFO", tc.args)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "elsewhere")); err == nil {
+		t.Error("the journal was written through the link")
 	}
 }

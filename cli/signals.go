@@ -35,7 +35,7 @@ func Execute() int {
 		<-sigs
 		close(abandon)
 		<-sigs
-		fmt.Fprintln(os.Stderr, "\nacctimport: quit without finishing the report; the journal holds what was applied")
+		fmt.Fprintln(os.Stderr, "\nacctimport: quit at once, without finishing the report (a run's journal holds every row that was applied)")
 		reports.RemoveTempFiles()
 		os.Exit(ExitInterrupted)
 	}()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofrs/flock"
 
+	"github.com/acctimport/acctimport/internal/regular"
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/reports"
 )
@@ -148,6 +149,11 @@ type JournalOwner struct {
 // matched by content) and said in Notes.
 func OpenJournal(path string, owner JournalOwner, resume bool) (_ *Journal, err error) {
 	j := &Journal{path: path, kick: make(chan struct{}, 1), stopped: make(chan struct{})}
+	// Not a FIFO (opening it would block for good), a device or a link that
+	// would write somewhere else.
+	if err := regular.CheckNoLink(path); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
 	_, statErr := os.Lstat(path)
 	existed := statErr == nil
 	j.lock = flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDONLY), flock.SetPermissions(0o600))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/acctimport/acctimport/internal/regular"
 )
 
 // Open opens a spreadsheet for reading, choosing the format by the file's
@@ -31,6 +33,9 @@ import (
 // return loses the quote: it is the CSV-injection escape our own CSV reports
 // write, so that their rows can be fed back unchanged.
 func Open(path string, opts Options) (Reader, error) {
+	if err := regular.Check(path); err != nil {
+		return nil, &FileError{Path: path, Err: errors.New("not a file to read: " + strings.TrimPrefix(err.Error(), path+" "))}
+	}
 	ext := strings.ToLower(filepath.Ext(path))
 	switch ext {
 	case ".csv", ".txt", ".tsv":

@@ -14,6 +14,8 @@ import (
 
 	"github.com/acctimport/acctimport/internal/suggest"
 	"github.com/acctimport/acctimport/providers"
+
+	"github.com/acctimport/acctimport/internal/regular"
 )
 
 // Mapping is a parsed and checked mapping file.
@@ -58,6 +60,9 @@ type Registry interface {
 
 // Load reads and parses the mapping at path.
 func Load(path string, reg Registry) (*Mapping, error) {
+	if err := regular.Check(path); err != nil {
+		return nil, fmt.Errorf("mapping: %w", err)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("mapping: %w", err)
