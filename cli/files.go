@@ -113,9 +113,9 @@ func shellQuote(s string) string {
 // printJournalNotes tells what a resumed run made of its journal.
 func (e *env) printJournalNotes(j *importer.Journal, res *importer.Result) {
 	if n := j.Unmatched(); j.Resuming() && n > 0 {
-		fmt.Fprintf(e.stdout, "journal: %d rows it records as applied matched no row of this run (the mapping or the input changed since, or the run did not reach them); rows with a changed payload were sent\n", n)
+		fmt.Fprintf(e.stdout, "journal: %s it records as applied matched no row of this run (the mapping or the input changed since, or the run did not reach them); rows with a changed payload were sent\n", rowsWord(n))
 	}
 	if res != nil && res.Unjournaled > 0 {
-		fmt.Fprintf(e.stdout, "journal: %d rows were sent but could not be recorded in %s; the report marks them, and a --resume would send them again\n", res.Unjournaled, printable.String(j.Path()))
+		fmt.Fprintf(e.stdout, "journal: %s sent but not recorded in %s; the report marks them, and a --resume would send them again\n", rowsWord(res.Unjournaled), printable.String(j.Path()))
 	}
 }

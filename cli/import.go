@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -112,6 +111,10 @@ type settings struct {
 	metricsAddr string  // where to listen, resolved
 }
 
+// maxRate bounds --rate, --rate-start and --rate-max: no API takes a
+// million requests a second from one client, and a larger number is a typo.
+const maxRate = 1_000_000
+
 // maxConcurrency bounds --concurrency: every request in flight holds a
 // worker, a connection and a row, and no API answers a thousand at once from
 // one client.
@@ -139,10 +142,15 @@ func (f *importFlags) check(dryRun bool) (settings, error) {
 	}
 	if strings.EqualFold(strings.TrimSpace(f.rate), "auto") {
 		s.autoRate = true
-		if f.rateStart <= 0 || f.rateMax < 0 || (f.rateMax > 0 && f.rateStart > f.rateMax) {
-			return s, usageErrorf("--rate-start must be more than 0 and at most --rate-max (%g, %g)", f.rateStart, f.rateMax)
+		switch {
+		case !(f.rateStart >= pace.MinRate && f.rateStart <= maxRate):
+			return s, usageErrorf("--rate-start must be from %g to %g requests per second", pace.MinRate, float64(maxRate))
+		case f.rateMax != 0 && !(f.rateMax >= pace.MinRate && f.rateMax <= maxRate):
+			return s, usageErrorf("--rate-max must be from %g to %g requests per second, or 0 for no cap", pace.MinRate, float64(maxRate))
+		case f.rateMax > 0 && f.rateStart > f.rateMax:
+			return s, usageErrorf("--rate-start (%g) is above --rate-max (%g)", f.rateStart, f.rateMax)
 		}
-	} else if s.rate, err = strconv.ParseFloat(strings.TrimSpace(f.rate), 64); err != nil || s.rate < 0 || math.IsInf(s.rate, 0) || math.IsNaN(s.rate) {
+	} else if s.rate, err = strconv.ParseFloat(strings.TrimSpace(f.rate), 64); err != nil || !(s.rate >= 0 && s.rate <= maxRate) {
 		return s, usageErrorf("--rate %q: give requests per second (20, 0.5), 0 for unlimited, or auto", f.rate)
 	}
 	if f.encoding != "" {
@@ -155,7 +163,7 @@ func (f *importFlags) check(dryRun bool) (settings, error) {
 			return s, usageErrorf("validate sends nothing, so it serves no --metrics-addr")
 		}
 		if s.metricsAddr, err = metrics.ListenAddr(f.metricsAddr); err != nil {
-			return s, usageErrorf("--metrics-addr: %v", err)
+			return s, usageError(err) // it names the flag
 		}
 	}
 	if s.maxFailures, err = importer.ParseThreshold(f.maxFailures); err != nil {
@@ -357,22 +365,23 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 	bar.finish()
 
 	sum := &reports.Summary{
-		Provider:    prov.Info().Name,
-		Input:       f.input,
-		Mapping:     f.mapping,
-		Output:      out,
-		Start:       start,
-		End:         time.Now(),
-		DryRun:      dryRun,
-		Counts:      res.Counts,
-		Total:       res.Total,
-		Stopped:     stoppedReason(ctx, res, runErr),
-		InputSum:    id.input,
-		MappingSum:  id.mapping,
-		Destination: id.destination,
-		Advice:      adviceLines(res),
-		NotReached:  res.NotReached,
-		Unjournaled: res.Unjournaled,
+		Provider:          prov.Info().Name,
+		Input:             f.input,
+		Mapping:           f.mapping,
+		Output:            out,
+		Start:             start,
+		End:               time.Now(),
+		DryRun:            dryRun,
+		Counts:            res.Counts,
+		Total:             res.Total,
+		Stopped:           stoppedReason(ctx, res, runErr),
+		InputSum:          id.input,
+		MappingSum:        id.mapping,
+		Destination:       id.destination,
+		Advice:            adviceLines(res),
+		NotReached:        res.NotReached,
+		NotReachedAtLeast: res.NotReachedAtLeast,
+		Unjournaled:       res.Unjournaled,
 	}
 	if s.shard.Count > 1 {
 		sum.Shard = s.shard.String()

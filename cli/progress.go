@@ -321,11 +321,10 @@ func (p *progress) redraw() {
 func (p *progress) logLine() {
 	s := p.snapshot()
 	var b strings.Builder
-	fmt.Fprintf(&b, "progress: %s %d", p.label, s.done)
 	if s.total >= 0 {
-		fmt.Fprintf(&b, " of %d rows (%.0f%%)", s.total, 100*float64(s.done)/float64(max(s.total, 1)))
+		fmt.Fprintf(&b, "progress: %s, %d of %d rows done (%.0f%%)", p.label, s.done, s.total, 100*float64(s.done)/float64(max(s.total, 1)))
 	} else {
-		b.WriteString(" rows")
+		fmt.Fprintf(&b, "progress: %s, %d rows done (the total is being counted)", p.label, s.done)
 	}
 	fmt.Fprintf(&b, ": ok %d, failed %d, invalid %d", s.ok, s.failed, s.invalid)
 	if s.skipped > 0 {

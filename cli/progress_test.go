@@ -43,7 +43,7 @@ func TestLogLine(t *testing.T) {
 	p.row(reports.StatusInvalid)
 	p.logLine()
 	got := out.String()
-	for _, want := range []string{"progress: sending 42 of 100 rows (42%)", "ok 40, failed 1, invalid 1", "rows sent/s", "left"} {
+	for _, want := range []string{"progress: sending, 42 of 100 rows done (42%)", "ok 40, failed 1, invalid 1", "rows sent/s", "left"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("log line %q lacks %q", got, want)
 		}

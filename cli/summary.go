@@ -58,7 +58,7 @@ func writeSummaryJSON(path string, s *reports.Summary, res *importer.Result, res
 		Provider: s.Provider, Input: s.Input, Mapping: s.Mapping, Output: s.Output,
 		DryRun: s.DryRun, Start: s.Start.UTC(), End: s.End.UTC(), Seconds: secs,
 		Total: s.Total, Counts: make(map[string]int, len(reports.Statuses)), Stopped: s.Stopped,
-		NotReached: s.NotReached, NotReachedAtLeast: res.NotReachedAtLeast, Unjournaled: s.Unjournaled,
+		NotReached: s.NotReached, NotReachedAtLeast: s.NotReachedAtLeast, Unjournaled: s.Unjournaled,
 		Advice: make([]summaryAdvice, len(res.Advice)), Pace: s.Pace, PeakPace: s.PeakPace,
 		InputSum: s.InputSum, MappingSum: s.MappingSum, Shard: s.Shard, Destination: s.Destination, Resume: resume,
 	}

@@ -614,7 +614,7 @@ func (r *run) send(ctx context.Context, t task) {
 		if !retry || attempt > r.opts.Retries {
 			msg := err.Error()
 			if retry {
-				msg = fmt.Sprintf("%s (gave up after %d attempts)", msg, attempt)
+				msg = fmt.Sprintf("%s (gave up after %d attempt%s)", msg, attempt, plural(attempt))
 			}
 			r.record(it, reports.StatusFailed, withNote(msg, note))
 			return
@@ -645,6 +645,13 @@ func (r *run) released(res providers.Result, err error, latency time.Duration) {
 		r.opts.Pacer.Release(o)
 	}
 	r.opts.Metrics.Request(o.Status, latency)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // withNote appends a note to a message: "msg (note)", or just the note.

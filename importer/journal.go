@@ -174,13 +174,14 @@ func OpenJournal(path string, owner JournalOwner, resume bool) (_ *Journal, err 
 		}
 	}()
 
-	truncate := true
+	truncate, torn := true, false
 	if existed {
 		f, oerr := os.Open(path)
 		if oerr != nil {
 			return nil, fmt.Errorf("journal: %w", oerr)
 		}
 		prev, sent, done, lerr := loadJournal(f, resume)
+		torn = endsTorn(f)
 		f.Close()
 		if lerr != nil {
 			return nil, fmt.Errorf("journal %s: %w", path, lerr)
@@ -215,6 +216,14 @@ func OpenJournal(path string, owner JournalOwner, resume bool) (_ *Journal, err 
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
+	if torn && !truncate {
+		// The last record was cut by a kill: end its line, so that this
+		// run's header starts a line of its own.
+		if _, err := j.f.Write([]byte{'\n'}); err != nil {
+			j.f.Close()
+			return nil, fmt.Errorf("journal %s: %w", path, err)
+		}
+	}
 	host, _ := os.Hostname()
 	hdr, _ := json.Marshal(journalHeader{
 		Journal: journalVersion, Provider: owner.Provider, BaseURL: owner.BaseURL, Sandbox: owner.Sandbox,
@@ -228,6 +237,17 @@ func OpenJournal(path string, owner JournalOwner, resume bool) (_ *Journal, err 
 	j.wg.Add(1)
 	go j.syncLoop()
 	return j, nil
+}
+
+// endsTorn reports whether f's last line lacks its newline.
+func endsTorn(f *os.File) bool {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return false
+	}
+	var last [1]byte
+	_, err = f.ReadAt(last[:], st.Size()-1)
+	return err == nil && last[0] != '\n'
 }
 
 // describeHolder says which run holds a journal, from the header it wrote

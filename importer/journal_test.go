@@ -156,3 +156,37 @@ func TestOccurrences(t *testing.T) {
 		}
 	}
 }
+
+// TestJournalTornLineRepaired: a record cut by a kill does not swallow the
+// header of the run that resumes.
+func TestJournalTornLineRepaired(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.journal")
+	j, err := OpenJournal(path, testOwner, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = j.Record(2, "a", PayloadSum([]byte("a")), 0, reports.StatusOK)
+	_ = j.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = f.WriteString(`{"row":3,"key":"b","payload_sha`) // killed mid-write
+	f.Close()
+	for range 2 {
+		j, err = OpenJournal(path, testOwner, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !j.Done("a", PayloadSum([]byte("a")), 0) {
+			t.Error("the applied row is lost")
+		}
+		_ = j.Close()
+	}
+	b, _ := os.ReadFile(path)
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if strings.Contains(line, `"acctimport_journal"`) && !strings.HasPrefix(line, `{"acctimport_journal"`) {
+			t.Errorf("a header glued to a torn line: %s", line)
+		}
+	}
+}

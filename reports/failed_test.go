@@ -222,3 +222,21 @@ func TestFailedKeepsAnAccountsLaterRows(t *testing.T) {
 		})
 	}
 }
+
+// TestSummarySaysNotReachedIsALowerBound: when the count of rows a stopped
+// run never reached was cut short, the Summary says "at least".
+func TestSummarySaysNotReachedIsALowerBound(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.csv")
+	s := sampleSummary()
+	s.NotReached, s.NotReachedAtLeast = 1023, true
+	writeReport(t, path, Options{}, sampleRows(), s)
+	found := false
+	for _, r := range readCSV(t, filepath.Join(filepath.Dir(path), "out.summary.csv")) {
+		if len(r) == 2 && r[0] == "Not reached, at least" && r[1] == "1023" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("the Summary does not say the count is a lower bound")
+	}
+}

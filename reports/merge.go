@@ -345,6 +345,7 @@ func mergedSummary(srcs []*reportSource, output, shard string) *Summary {
 		}
 		m.Total += sum.Total
 		m.NotReached += sum.NotReached
+		m.NotReachedAtLeast = m.NotReachedAtLeast || sum.NotReachedAtLeast
 		m.Unjournaled += sum.Unjournaled
 		m.Pace += sum.Pace
 		m.PeakPace += sum.PeakPace

@@ -98,7 +98,10 @@ func parseSummary(items [][2]string, file, sheet string, rowOf func(int) int) (*
 		itemStopped: &s.Stopped, itemShard: &s.Shard, itemDestination: &s.Destination,
 		itemInputSum: &s.InputSum, itemMappingSum: &s.MappingSum, itemPayloads: &payloads,
 	}
-	counts := map[string]*int{itemTotal: &s.Total, itemNotReached: &s.NotReached, itemUnjournaled: &s.Unjournaled}
+	counts := map[string]*int{itemTotal: &s.Total, itemNotReached: &s.NotReached, itemNotReachedAtLeast: &s.NotReached, itemUnjournaled: &s.Unjournaled}
+	if hasItem(items, itemNotReachedAtLeast) {
+		s.NotReachedAtLeast = true
+	}
 	paces := map[string]*float64{itemPace: &s.Pace, itemPeakPace: &s.PeakPace}
 	times := map[string]*time.Time{itemStart: &s.Start, itemEnd: &s.End}
 	seen := map[string]bool{}
@@ -423,4 +426,14 @@ func readCSVSummary(p string) ([][2]string, []int, error) {
 		lines = append(lines, line)
 	}
 	return items, lines, nil
+}
+
+// hasItem reports whether a Summary's items hold one named name.
+func hasItem(items [][2]string, name string) bool {
+	for _, it := range items {
+		if it[0] == name {
+			return true
+		}
+	}
+	return false
 }

@@ -84,6 +84,9 @@ type Summary struct {
 	// NotReached is how many rows an interrupted or stopped run never got
 	// to (they are in no sheet).
 	NotReached int
+	// NotReachedAtLeast says NotReached is a lower bound: counting the rest
+	// of a huge input was cut short.
+	NotReachedAtLeast bool
 	// Unjournaled is how many rows were sent but not recorded in the
 	// journal, because it could not be written: a resume sends them again.
 	Unjournaled int

@@ -17,27 +17,29 @@ type summaryItem struct {
 
 // The Summary's item names. Merge reads a report's Summary back by them.
 const (
-	itemTotal       = "Total"
-	itemNotReached  = "Not reached"
-	itemProvider    = "Provider"
-	itemInput       = "Input"
-	itemMapping     = "Mapping"
-	itemOutput      = "Output"
-	itemStart       = "Start"
-	itemEnd         = "End"
-	itemDuration    = "Duration"
-	itemRate        = "Rows per second"
-	itemDryRun      = "Dry run"
-	itemStopped     = "Stopped early"
-	itemUnjournaled = "Sent, not journaled"
-	itemPace        = "Pace (requests/s)"
-	itemPeakPace    = "Peak pace (requests/s)"
-	itemShard       = "Shard"
-	itemDestination = "Destination"
-	itemInputSum    = "Input SHA-256"
-	itemMappingSum  = "Mapping SHA-256"
-	itemPayloads    = "Payload column"
-	itemAdvice      = "Advice"
+	itemTotal      = "Total"
+	itemNotReached = "Not reached"
+	// itemNotReachedAtLeast is Not reached when the count is a lower bound.
+	itemNotReachedAtLeast = "Not reached, at least"
+	itemProvider          = "Provider"
+	itemInput             = "Input"
+	itemMapping           = "Mapping"
+	itemOutput            = "Output"
+	itemStart             = "Start"
+	itemEnd               = "End"
+	itemDuration          = "Duration"
+	itemRate              = "Rows per second"
+	itemDryRun            = "Dry run"
+	itemStopped           = "Stopped early"
+	itemUnjournaled       = "Sent, not journaled"
+	itemPace              = "Pace (requests/s)"
+	itemPeakPace          = "Peak pace (requests/s)"
+	itemShard             = "Shard"
+	itemDestination       = "Destination"
+	itemInputSum          = "Input SHA-256"
+	itemMappingSum        = "Mapping SHA-256"
+	itemPayloads          = "Payload column"
+	itemAdvice            = "Advice"
 )
 
 // summaryItems lays out the Summary shared by both formats. tally is what
@@ -64,7 +66,9 @@ func summaryItems(s *Summary, tally map[Status]int, output string, payloads bool
 		items = append(items, summaryItem{string(st), counts[st]})
 	}
 	items = append(items, summaryItem{itemTotal, total})
-	if s.NotReached > 0 {
+	if s.NotReached > 0 && s.NotReachedAtLeast {
+		items = append(items, summaryItem{itemNotReachedAtLeast, s.NotReached})
+	} else if s.NotReached > 0 {
 		items = append(items, summaryItem{itemNotReached, s.NotReached})
 	}
 
