@@ -13,8 +13,10 @@
 package sandbox
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -206,6 +208,10 @@ func (s *Server) inject(fake providers.Fake, limit *Bucket) http.Handler {
 			limit.Announce(w.Header(), s.faults.Announce, v, now)
 		}
 		if d := s.faults.Latency; d > 0 {
+			// The request is read before the wait, as a gateway reads it:
+			// net/http watches the connection, and so ends r.Context()
+			// when the client leaves, only once the body has been read.
+			r.Body = readAhead(r.Body, readAheadLimit)
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -235,6 +241,20 @@ func (s *Server) inject(fake providers.Fake, limit *Bucket) http.Handler {
 		}
 		http.Error(w, msg, status)
 	})
+}
+
+// readAheadLimit bounds what is read ahead of an added latency; a larger
+// body is read on by the fake, which has its own limit.
+const readAheadLimit = 1 << 20
+
+// readAhead reads up to limit bytes of body now and returns a body that
+// gives them, then the rest.
+func readAhead(body io.ReadCloser, limit int64) io.ReadCloser {
+	buf, _ := io.ReadAll(io.LimitReader(body, limit)) // an error comes again from body
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(buf), body), body}
 }
 
 // index lists the providers served and how to reach them.

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/acctimport/acctimport/providers"
 	"github.com/acctimport/acctimport/providers/all"
@@ -133,8 +135,20 @@ func TestInjectedFaults(t *testing.T) {
 		}
 	})
 	t.Run("latency gives way to a client that leaves", func(t *testing.T) {
-		srv := httptest.NewServer(One(p, creds, Faults{Latency: 1e12}))
-		defer srv.Close()
+		// The client leaves once the server holds its whole request; the
+		// server must then let go (a handler left waiting would keep
+		// Close, and the test binary, waiting for good).
+		srv := httptest.NewUnstartedServer(One(p, creds, Faults{Latency: 1e12}))
+		active := make(chan struct{}, 1)
+		srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+			if st == http.StateActive {
+				select {
+				case active <- struct{}{}:
+				default:
+				}
+			}
+		}
+		srv.Start()
 		ctx, cancel := context.WithCancel(context.Background())
 		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, srv.URL+payway.Path, strings.NewReader(paywayBody))
 		done := make(chan error, 1)
@@ -145,9 +159,17 @@ func TestInjectedFaults(t *testing.T) {
 			}
 			done <- err
 		}()
+		<-active
 		cancel()
 		if err := <-done; err == nil {
 			t.Error("request finished despite the added latency")
+		}
+		closed := make(chan struct{})
+		go func() { srv.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(time.Minute): // a hang guard, not a measure
+			t.Fatal("the server still holds a request its client left")
 		}
 	})
 }
