@@ -25,6 +25,10 @@
 //     streaming read and write of the same file in a child process.
 //   - rate: `acctimport run --rate R`, with the server timestamping every
 //     arrival: the achieved rate and the busiest one-second window.
+//   - auto: `acctimport run --rate auto` against a server limiting it to N
+//     requests/s without saying so (N = 20, 200, 2000; latency 0 and
+//     50 ms): the share of N let through from 10 s on, and the share of
+//     requests answered 429; then 4 shards at once against one limit.
 //   - large: `acctimport run` of 200 and 400 finerworks rows with two 5 MiB
 //     images each, at concurrency 4: peak RSS must follow the rows in
 //     flight, not the rows done.
@@ -71,11 +75,16 @@ type config struct {
 	md        string
 	work      string
 	bin       string
+
+	autoN         []float64       // the untold limits of the --rate auto runs
+	autoLatencies []time.Duration // their server latencies
+	autoSecs      time.Duration   // rows for this long at the limit
+	shardN        []float64       // the limits of the shards runs
 }
 
 func parseFlags(args []string) (*config, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	only := fs.String("only", "run,validate,rate,large,zipbomb", "the parts to run: `LIST` of run, validate, rate, large, zipbomb")
+	only := fs.String("only", "run,validate,rate,auto,large,zipbomb", "the parts to run: `LIST` of run, validate, rate, auto, large, zipbomb")
 	inputs := fs.String("inputs", "csv,xlsx", "input formats for run and validate: `LIST` of csv, xlsx")
 	conc := fs.String("conc", "1,32,64", "concurrencies of the run measurements, `LIST`")
 	lat := fs.String("latency", "0,20ms", "server latencies of the run measurements, `LIST`")
@@ -89,6 +98,10 @@ func parseFlags(args []string) (*config, error) {
 	duration := fs.Duration("duration", 20*time.Second, "length of the rate run")
 	server := fs.String("server", "fake", "what the loopback server runs: fake (Payway's fake, checking every request) or static (a canned answer)")
 	quick := fs.Bool("quick", false, "a smoke version: -secs 500ms -repeat 1 -rows 50000 -duration 3s -rate 100 unless set")
+	autoN := fs.String("auto-n", "20,200,2000", "the limits, requests/s, that --rate auto is not told: `LIST`")
+	autoLat := fs.String("auto-latency", "0,50ms", "server latencies of the --rate auto runs, `LIST`")
+	autoSecs := fs.Duration("auto-secs", 30*time.Second, "rows for this long at the limit in each --rate auto run (more than 10s)")
+	shardN := fs.String("shards-n", "20,200", "the limits of the runs of 4 shards at once, `LIST` (empty: none)")
 	md := fs.String("md", "", "also write the table as markdown to `FILE`")
 	work := fs.String("work", "", "keep generated files in `DIR` and reuse them (default: a temporary folder, removed)")
 	bin := fs.String("bin", "", "measure this acctimport binary instead of building one")
@@ -102,11 +115,15 @@ func parseFlags(args []string) (*config, error) {
 		set := map[string]bool{}
 		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		defaults := map[string]func(){
-			"secs":     func() { *secs = 500 * time.Millisecond },
-			"repeat":   func() { *repeat = 1 },
-			"rows":     func() { *rows = 50_000 },
-			"duration": func() { *duration = 3 * time.Second },
-			"rate":     func() { *rate = 100 },
+			"secs":         func() { *secs = 500 * time.Millisecond },
+			"repeat":       func() { *repeat = 1 },
+			"rows":         func() { *rows = 50_000 },
+			"duration":     func() { *duration = 3 * time.Second },
+			"rate":         func() { *rate = 100 },
+			"auto-n":       func() { *autoN = "200" },
+			"auto-latency": func() { *autoLat = "0" },
+			"auto-secs":    func() { *autoSecs = 20 * time.Second },
+			"shards-n":     func() { *shardN = "200" },
 		}
 		for name, apply := range defaults {
 			if !set[name] {
@@ -120,7 +137,7 @@ func parseFlags(args []string) (*config, error) {
 		md: *md, work: *work, bin: *bin,
 	}
 	var err error
-	if c.only, err = parseSet(*only, "run", "validate", "rate", "large", "zipbomb"); err != nil {
+	if c.only, err = parseSet(*only, "run", "validate", "rate", "auto", "large", "zipbomb"); err != nil {
 		return nil, fmt.Errorf("-only: %w", err)
 	}
 	if c.inputs, err = parseSet(*inputs, "csv", "xlsx"); err != nil {
@@ -133,17 +150,19 @@ func parseFlags(args []string) (*config, error) {
 		}
 		c.conc = append(c.conc, n)
 	}
-	for _, s := range strings.Split(*lat, ",") {
-		s = strings.TrimSpace(s)
-		if s == "0" {
-			s = "0s"
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil || d < 0 {
-			return nil, fmt.Errorf("-latency: %q is not a duration", s)
-		}
-		c.latencies = append(c.latencies, d)
+	if c.latencies, err = parseDurations("-latency", *lat); err != nil {
+		return nil, err
 	}
+	if c.autoLatencies, err = parseDurations("-auto-latency", *autoLat); err != nil {
+		return nil, err
+	}
+	if c.autoN, err = parseRates("-auto-n", *autoN); err != nil {
+		return nil, err
+	}
+	if c.shardN, err = parseRates("-shards-n", *shardN); err != nil {
+		return nil, err
+	}
+	c.autoSecs = *autoSecs
 	switch {
 	case *server != "fake" && *server != "static":
 		return nil, fmt.Errorf("-server: %q is neither fake nor static", *server)
@@ -155,8 +174,42 @@ func parseFlags(args []string) (*config, error) {
 		return nil, errors.New("the rate run needs -rate > 0, -burst >= 1 and -duration >= 1s")
 	case c.secs <= 0:
 		return nil, errors.New("-secs must be more than 0")
+	case c.autoSecs <= autoSettle:
+		return nil, fmt.Errorf("-auto-secs must be more than %s: the goal is measured from then on", autoSettle)
 	}
 	return c, nil
+}
+
+func parseDurations(flagName, list string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, s := range strings.Split(list, ",") {
+		s = strings.TrimSpace(s)
+		if s == "0" {
+			s = "0s"
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 || d > time.Minute {
+			return nil, fmt.Errorf("%s: %q is not a duration up to a minute", flagName, s)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// parseRates reads a list of limits, requests/s; an empty list is none.
+func parseRates(flagName, list string) ([]float64, error) {
+	var out []float64
+	if strings.TrimSpace(list) == "" {
+		return nil, nil
+	}
+	for _, s := range strings.Split(list, ",") {
+		r, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		if err != nil || r < 1 || r > 10_000 {
+			return nil, fmt.Errorf("%s: %q is not a rate from 1 to 10000 requests/s", flagName, s)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 func parseSet(list string, known ...string) (map[string]bool, error) {
@@ -283,6 +336,9 @@ func run(ctx context.Context, cfg *config) error {
 	}
 	if cfg.only["rate"] {
 		b.ratePart(ctx)
+	}
+	if cfg.only["auto"] {
+		b.autoPart(ctx)
 	}
 	if cfg.only["large"] {
 		b.largePart(ctx)
