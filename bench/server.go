@@ -1,10 +1,11 @@
 package main
 
 import (
-	"fmt"
+	"bytes"
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,11 @@ type server struct {
 }
 
 // staticAnswer is Payway's documented success answer.
-var staticAnswer = []byte(`{"id":"5f3ac249f6aef294d0000071","updated_fields":"email first_name","not_updated_fields":""}`)
+var staticAnswer = []byte(staticPrefix + string(staticID) + `","updated_fields":"email first_name","not_updated_fields":""}`)
+
+const staticPrefix = `{"id":"`
+
+var staticID = []byte("5f3ac249f6aef294d0000071")
 
 func startServer(static bool) (*server, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -100,14 +105,27 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	(*s.handler.Load()).ServeHTTP(w, r)
 }
 
-// serveStatic reads the request and answers success without looking at it:
+// serveStatic reads the request and answers success without checking it:
 // the cheapest server there is, for a comparison where the server's own
-// work does not dilute the clients' difference (-server static).
+// work does not dilute the clients' difference (-server static). The answer
+// names the account the body names, as Payway's does (acctimport stops a
+// run whose answers name another account).
 func serveStatic(w http.ResponseWriter, r *http.Request) {
-	if _, err := io.Copy(io.Discard, r.Body); err != nil {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
 		return
 	}
+	id := staticID
+	if _, rest, ok := bytes.Cut(body, []byte(`"id":"`)); ok {
+		if v, _, ok := bytes.Cut(rest, []byte(`"`)); ok {
+			id = v
+		}
+	}
+	answer := make([]byte, 0, len(staticAnswer)+len(id))
+	answer = append(answer, staticAnswer[:len(staticPrefix)]...)
+	answer = append(answer, id...)
+	answer = append(answer, staticAnswer[len(staticPrefix)+len(staticID):]...)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", fmt.Sprint(len(staticAnswer)))
-	_, _ = w.Write(staticAnswer)
+	w.Header().Set("Content-Length", strconv.Itoa(len(answer)))
+	_, _ = w.Write(answer)
 }

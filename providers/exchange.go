@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -32,6 +33,16 @@ type Exchange struct {
 	// that runs out of time is a TransportError (retryable); a cancelled ctx
 	// is returned as ctx.Err().
 	Timeout time.Duration
+
+	knownOnce sync.Once
+	known     *knownSecrets // Creds in every form, worked out on the first Do
+}
+
+// knownSecrets are x.Creds in every form a server can echo them in, worked
+// out once: they are the same for every request.
+func (x *Exchange) knownSecrets() *knownSecrets {
+	x.knownOnce.Do(func() { x.known = newKnownSecrets(credentialValues(x.Creds)) })
+	return x.known
 }
 
 // Result is a row's answer from the server.
@@ -96,7 +107,7 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 		actx, cancel = context.WithTimeout(ctx, x.Timeout)
 		defer cancel()
 	}
-	sc := newScrubber(x.Creds, req.Secrets)
+	sc := &scrubber{known: x.knownSecrets(), extra: req.Secrets}
 	if x.BaseURL == nil || x.BaseURL.Scheme == "" || x.BaseURL.Host == "" {
 		// No retry can help, and the request must not go to a relative URL.
 		return Result{}, fmt.Errorf("no base URL to send to: %s has no default host; set the mapping's base_url or pass --base-url", x.Provider.Info().Name)

@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -196,6 +198,45 @@ func TestExchangeScrubsEchoedSecrets(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The credentials' forms are worked out once an Exchange and shared by
+// every request in flight; a row's own secrets join them for its answer
+// alone. Each answer echoes the key and the row's password.
+func TestExchangeScrubsAcrossConcurrentRequests(t *testing.T) {
+	const key = "in-shared-key-0123"
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		body, _ := io.ReadAll(r.Body)
+		_, _ = fmt.Fprintf(w, "key %s, %s", r.URL.Query().Get("k"), body)
+	})
+	x := keyExchange(t, srv, key, nil)
+	var wg sync.WaitGroup
+	errs := make([]error, 64)
+	for i := range errs {
+		wg.Go(func() {
+			pass := fmt.Sprintf("row-%02d-password", i)
+			var secrets []string
+			if i%2 == 0 {
+				secrets = []string{pass}
+			}
+			_, errs[i] = x.Do(context.Background(), &Request{Method: http.MethodPut, Path: "/u/1", Query: url.Values{"k": {key}}, Body: []byte("pass " + pass), Secrets: secrets})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		msg := fmt.Sprint(err)
+		pass := fmt.Sprintf("row-%02d-password", i)
+		if got := leaks(msg, key); got != "" {
+			t.Errorf("request %d: %q shows %q of the key", i, msg, got)
+		}
+		if i%2 == 0 && strings.Contains(msg, "password") {
+			t.Errorf("request %d: %q shows its row's secret", i, msg)
+		}
+		if i%2 == 1 && !strings.Contains(msg, pass) {
+			t.Errorf("request %d: %q lost text that is no secret of its own", i, msg)
+		}
 	}
 }
 

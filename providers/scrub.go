@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -23,11 +24,11 @@ const MaxMessage = 500
 const maxAccount = 120
 
 // scrubber replaces secrets in text from a server: the run's credentials and
-// the row's own secrets, in every form a server can echo them in. It is
-// built on first use: most answers carry no text to scrub, and building it
-// costs more than the rest of reading an answer.
+// the row's own secrets, in every form a server can echo them in. The
+// credentials' forms are worked out once a run (knownSecrets); a row's own
+// secrets and the replacer only when an answer holds text to scrub.
 type scrubber struct {
-	creds    Credentials
+	known    *knownSecrets
 	extra    []string
 	built    bool
 	forms    []string // longest first, so a secret holding another is replaced whole
@@ -35,9 +36,66 @@ type scrubber struct {
 	lower    []string // the secrets lower-cased, for pieces of them
 }
 
+// knownSecrets are a set of secrets in every form, longest first, and
+// lower-cased for finding pieces of them: worked out once for a run's
+// credentials, as they are the same for every answer. Safe for concurrent
+// use once made.
+type knownSecrets struct {
+	forms []string
+	lower []string
+
+	once     sync.Once
+	replacer *strings.Replacer
+}
+
+func newKnownSecrets(vals []string) *knownSecrets {
+	k := &knownSecrets{}
+	seen := make(map[string]bool)
+	for _, v := range vals {
+		for _, f := range secretForms(v) {
+			if f != "" && !seen[f] {
+				seen[f] = true
+				k.forms = append(k.forms, f)
+			}
+		}
+		if len(v) >= minPartial {
+			k.lower = append(k.lower, asciiLower(v))
+		}
+	}
+	slices.SortStableFunc(k.forms, func(a, b string) int { return len(b) - len(a) })
+	return k
+}
+
+func credentialValues(creds Credentials) []string {
+	vals := make([]string, 0, len(creds))
+	for _, sec := range creds {
+		vals = append(vals, sec.v)
+	}
+	return vals
+}
+
+// shared is k's replacer, made on first use.
+func (k *knownSecrets) shared() *strings.Replacer {
+	k.once.Do(func() { k.replacer = newRedactor(k.forms) })
+	return k.replacer
+}
+
+// newRedactor replaces each of forms (longest first) with Redacted; nil for
+// none.
+func newRedactor(forms []string) *strings.Replacer {
+	if len(forms) == 0 {
+		return nil
+	}
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, Redacted)
+	}
+	return strings.NewReplacer(pairs...)
+}
+
 // newScrubber knows creds and a row's extra secrets.
 func newScrubber(creds Credentials, extra []string) *scrubber {
-	return &scrubber{creds: creds, extra: extra}
+	return &scrubber{known: newKnownSecrets(credentialValues(creds)), extra: extra}
 }
 
 func (s *scrubber) build() {
@@ -45,28 +103,36 @@ func (s *scrubber) build() {
 		return
 	}
 	s.built = true
-	vals := make([]string, 0, len(s.creds)+len(s.extra))
-	for _, sec := range s.creds {
-		vals = append(vals, sec.v)
+	if len(s.extra) == 0 {
+		s.forms, s.lower = s.known.forms, s.known.lower
+		return
 	}
-	vals = append(vals, s.extra...)
-	seen := make(map[string]bool)
-	for _, v := range vals {
-		for _, f := range secretForms(v) {
-			if f != "" && !seen[f] {
-				seen[f] = true
-				s.forms = append(s.forms, f)
-			}
+	row := newKnownSecrets(s.extra)
+	s.forms = slices.Clone(s.known.forms)
+	for _, f := range row.forms {
+		if !slices.Contains(s.forms, f) {
+			s.forms = append(s.forms, f)
 		}
 	}
-	slices.SortFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
-	if len(s.forms) > 0 {
-		pairs := make([]string, 0, 2*len(s.forms))
-		for _, f := range s.forms {
-			pairs = append(pairs, f, Redacted)
-		}
-		s.replacer = strings.NewReplacer(pairs...)
+	slices.SortStableFunc(s.forms, func(a, b string) int { return len(b) - len(a) })
+	s.lower = append(slices.Clone(s.known.lower), row.lower...)
+}
+
+// replaceWhole replaces every whole secret in text; text that holds none,
+// as almost every answer, is given back without a replacer being made.
+func (s *scrubber) replaceWhole(text string) string {
+	s.build()
+	if !slices.ContainsFunc(s.forms, func(f string) bool { return strings.Contains(text, f) }) {
+		return text
 	}
+	if s.replacer == nil {
+		if len(s.extra) == 0 {
+			s.replacer = s.known.shared()
+		} else {
+			s.replacer = newRedactor(s.forms)
+		}
+	}
+	return s.replacer.Replace(text)
 }
 
 // secretForms are the ways a server's answer can carry v: as it is, escaped
@@ -102,10 +168,10 @@ func (s *scrubber) scrub(text string) string {
 		return text
 	}
 	s.build()
-	if s.replacer == nil {
+	if len(s.forms) == 0 {
 		return text
 	}
-	text = s.replacer.Replace(text)
+	text = s.replaceWhole(text)
 	parts := strings.Split(text, Redacted)
 	for i, p := range parts {
 		parts[i] = s.scrubPieces(p)
@@ -180,20 +246,7 @@ func (s *scrubber) scrubPieces(text string) string {
 
 // lowered are the secrets as they are, lower-cased, for finding pieces.
 func (s *scrubber) lowered() []string {
-	if s.lower == nil {
-		vals := make([]string, 0, len(s.creds)+len(s.extra))
-		for _, sec := range s.creds {
-			vals = append(vals, sec.v)
-		}
-		for _, v := range append(vals, s.extra...) {
-			if len(v) >= minPartial {
-				s.lower = append(s.lower, asciiLower(v))
-			}
-		}
-		if s.lower == nil {
-			s.lower = []string{}
-		}
-	}
+	s.build()
 	return s.lower
 }
 
@@ -251,11 +304,7 @@ func (s *scrubber) identity(text string) string {
 	if text == "" {
 		return ""
 	}
-	s.build()
-	if s.replacer != nil {
-		text = s.replacer.Replace(text)
-	}
-	return clip(cleanText(text), maxAccount)
+	return clip(cleanText(s.replaceWhole(text)), maxAccount)
 }
 
 // cleanText makes server text safe to print: invalid UTF-8 becomes U+FFFD,
