@@ -311,7 +311,7 @@ func (e *env) runImport(ctx context.Context, cmd *cobra.Command, f *importFlags,
 			ctl := pace.New(pace.Config{Start: f.rateStart, Max: f.rateMax, MaxConcurrency: f.concurrency})
 			opts.Pacer, pacer = ctl, ctl
 		} else {
-			fixed := pace.NewFixed(s.rate*rateMargin, f.burst)
+			fixed := pace.NewFixed(s.rate, f.burst)
 			opts.Pacer, pacer = fixed, fixed
 		}
 		if s.metricsAddr != "" {
@@ -556,13 +556,6 @@ func rowsWord(n int) string {
 	}
 	return fmt.Sprintf("%d rows", n)
 }
-
-// rateMargin is the share of --rate actually used. Requests leave at even
-// intervals, but the network and the scheduler bunch them a little on the
-// way, and a provider counts arrivals: at exactly R a busy second on its side
-// can see R+1. One per cent below R keeps every second of arrivals at or
-// under the limit while the rate stays within 1% of what was asked.
-const rateMargin = 0.99
 
 // isLoopbackHost reports whether host is this machine: "localhost" or a
 // loopback IP.

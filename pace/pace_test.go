@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"runtime"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -325,4 +327,74 @@ func BenchmarkFixedAcquireRelease(b *testing.B) {
 			f.Release(o)
 		}
 	})
+}
+
+// --rate R's promise holds even when attempts wake late for their turns:
+// no span of a second holds more than floor(R)+burst starts, however the
+// ready times bunch; and at the paced rate the window never delays anyone.
+func TestFixedWindow(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	most := func(starts []time.Time) int {
+		n := 0
+		for i := range starts {
+			j := i
+			for j < len(starts) && starts[j].Sub(starts[i]) < time.Second {
+				j++
+			}
+			n = max(n, j-i)
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name  string
+		r     float64
+		burst int
+		ready func(i int) time.Duration // when attempt i is ready
+	}{
+		{"paced, 200/s", 200, 1, func(i int) time.Duration {
+			return time.Duration(float64(i) * float64(time.Second) / (200 * FixedMargin))
+		}},
+		{"six turns woken 30 ms late at once", 200, 1, func(i int) time.Duration {
+			paced := time.Duration(float64(i) * float64(time.Second) / (200 * FixedMargin))
+			if i >= 100 && i < 106 {
+				first := 100.0
+				return time.Duration(first*float64(time.Second)/(200*FixedMargin)) + 30*time.Millisecond
+			}
+			return paced
+		}},
+		{"all at once", 50, 5, func(int) time.Duration { return 0 }},
+		{"slow, 1.5/s", 1.5, 1, func(i int) time.Duration {
+			return time.Duration(float64(i) * float64(time.Second) / (1.5 * FixedMargin))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWindow(tc.r, tc.burst)
+			var starts []time.Time
+			delayed := 0
+			for i := range 2000 {
+				ready := t0.Add(tc.ready(i))
+				at := w.take(ready)
+				if at.Before(ready) {
+					t.Fatalf("attempt %d may start before it is ready", i)
+				}
+				if at.After(ready) {
+					delayed++
+				}
+				starts = append(starts, at)
+			}
+			slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
+			limit := int(tc.r) + tc.burst
+			if got := most(starts); got > limit {
+				t.Errorf("%d starts in one second, want at most %d", got, limit)
+			}
+			if strings.HasPrefix(tc.name, "paced") || strings.HasPrefix(tc.name, "slow") {
+				if delayed > 0 {
+					t.Errorf("%d attempts delayed at the paced rate", delayed)
+				}
+			}
+		})
+	}
+	if newWindow(1e6, 1) != nil {
+		t.Error("a window of a million starts kept")
+	}
 }
