@@ -34,15 +34,19 @@ type Exchange struct {
 	// is returned as ctx.Err().
 	Timeout time.Duration
 
-	knownOnce sync.Once
-	known     *knownSecrets // Creds in every form, worked out on the first Do
+	once   sync.Once
+	known  *knownSecrets // Creds in every form, worked out on the first Do
+	sender *http.Client  // Client unable to follow a redirect, made on the first Do
 }
 
-// knownSecrets are x.Creds in every form a server can echo them in, worked
-// out once: they are the same for every request.
-func (x *Exchange) knownSecrets() *knownSecrets {
-	x.knownOnce.Do(func() { x.known = newKnownSecrets(credentialValues(x.Creds)) })
-	return x.known
+// prepare works out, on the first Do, what is the same for every request:
+// the credentials in every form a server can echo them in, and the client
+// that sends.
+func (x *Exchange) prepare() {
+	x.once.Do(func() {
+		x.known = newKnownSecrets(credentialValues(x.Creds))
+		x.sender = x.client()
+	})
 }
 
 // Result is a row's answer from the server.
@@ -107,7 +111,8 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 		actx, cancel = context.WithTimeout(ctx, x.Timeout)
 		defer cancel()
 	}
-	sc := &scrubber{known: x.knownSecrets(), extra: req.Secrets}
+	x.prepare()
+	sc := &scrubber{known: x.known, extra: req.Secrets}
 	if x.BaseURL == nil || x.BaseURL.Scheme == "" || x.BaseURL.Host == "" {
 		// No retry can help, and the request must not go to a relative URL.
 		return Result{}, fmt.Errorf("no base URL to send to: %s has no default host; set the mapping's base_url or pass --base-url", x.Provider.Info().Name)
@@ -131,7 +136,7 @@ func (x *Exchange) Do(ctx context.Context, req *Request) (Result, error) {
 	hr.Header.Set("User-Agent", "acctimport")
 	x.Provider.Authorize(hr, x.Creds)
 
-	resp, err := x.client().Do(hr)
+	resp, err := x.sender.Do(hr)
 	if err != nil {
 		return Result{}, x.noAnswer(ctx, actx, sc, err)
 	}
@@ -252,9 +257,10 @@ func readLimited(rc io.ReadCloser) ([]byte, bool, error) {
 	cut := len(body) > MaxAnswer
 	if cut {
 		body = body[:MaxAnswer]
+		// Drain a little more so the connection can be reused; give up
+		// on more. (An answer read whole is at its end already.)
+		_, _ = io.CopyN(io.Discard, rc, 64<<10)
 	}
-	// Drain a little more so the connection can be reused; give up on more.
-	_, _ = io.CopyN(io.Discard, rc, 64<<10)
 	return body, cut, nil
 }
 

@@ -1,7 +1,9 @@
 package payway
 
 import (
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,4 +158,36 @@ func ExampleProvider_Read() {
 	// ok
 	// partial not updated: address last_name: must_be_set
 	// failed not updated: email: must_be_unique (nothing was updated)
+}
+
+// The field lists decode the same whether a string takes the fast path
+// (no escapes) or encoding/json's.
+func TestFieldSetDecoding(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want []string
+	}{
+		{`"email first_name"`, []string{"email first_name"}},
+		{`"  email  "`, []string{"email"}},
+		{`""`, nil},
+		{`"   "`, nil},
+		{`null`, nil},
+		{`"e\u006dail \"x\""`, []string{`email "x"`}},
+		{"\"caf\xff\"", []string{"caf\uFFFD"}},
+		{`["email", " ", "first_name"]`, []string{"email", "first_name"}},
+		{`[]`, nil},
+	} {
+		var a answer
+		if err := json.Unmarshal([]byte(`{"updated_fields":`+tc.json+`}`), &a); err != nil {
+			t.Errorf("%s: %v", tc.json, err)
+			continue
+		}
+		if got := a.UpdatedFields.list(); !slices.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("%s: %q, want %q", tc.json, got, tc.want)
+		}
+	}
+	var a answer
+	if err := json.Unmarshal([]byte(`{"updated_fields": 3}`), &a); err == nil {
+		t.Error("a number taken as a field list")
+	}
 }
