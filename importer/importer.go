@@ -583,7 +583,9 @@ func (r *run) send(ctx context.Context, t task) {
 				return
 			}
 			if res.AccountID != "" && status != reports.StatusFailed {
-				if clash := r.accounts.land(res.AccountID, res.Account, it.row.Key, it.line); clash != "" {
+				// An answer that names the row's own key was checked above:
+				// no other key can land on its account.
+				if clash := r.landed(res, it); clash != "" {
 					r.stop(&StopError{Reason: clash})
 					r.record(it, reports.StatusFailed, withNote(withNote(msg, "applied to account "+res.Account+", which another account key was also applied to: "+clash), note))
 					return
@@ -778,14 +780,28 @@ func (s *sentAccounts) sentBefore(key string) (int, bool) {
 	return line, ok
 }
 
+// landed records where the server says it applied the row, and returns
+// why the run must stop when another key landed there before.
+func (r *run) landed(res providers.Result, it *item) string {
+	if r.answerNamesKey {
+		return ""
+	}
+	return r.accounts.land(res.AccountID, res.Account, it.row.Key, it.line)
+}
+
 // accountLog remembers which account key the server applied each account
 // it names to. Finerworks documents that an account_key the app key may not
 // use "will not be utilized": the update lands on the app key's own account
 // and the answer still says success. Two keys answered with one account is
 // that case, and every further row may be changing the wrong customer.
+//
+// It keeps an account by a 64-bit hash of its id, with the first key
+// applied to it: some 80 bytes an account, not the id, the answer's words
+// and a pointer for each. A collision of two ids can only stop a run, never
+// let a wrong account pass.
 type accountLog struct {
 	mu   sync.Mutex
-	seen map[string]*landing
+	seen map[uint64]landing
 }
 
 type landing struct {
@@ -801,14 +817,16 @@ func (a *accountLog) land(id, account, key string, line int) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.seen == nil {
-		a.seen = make(map[string]*landing)
+		a.seen = make(map[uint64]landing)
 	}
-	l := a.seen[id]
-	if l == nil {
-		a.seen[id] = &landing{key: key, line: line, rows: 1}
+	h := fnv64(id, "")
+	l, ok := a.seen[h]
+	if !ok {
+		a.seen[h] = landing{key: strings.Clone(key), line: line, rows: 1}
 		return ""
 	}
 	l.rows++
+	a.seen[h] = l
 	if l.key == key {
 		return ""
 	}
