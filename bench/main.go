@@ -3,9 +3,10 @@
 // prints each figure, each ratio and whether it meets the spec's goal.
 //
 //	go run ./bench                  # everything: a few minutes
-//	go run ./bench -quick           # a smoke version in well under a minute
+//	go run ./bench -quick           # a smoke version in a few minutes
 //	go run ./bench -only run -conc 32 -latency 0
 //	go run ./bench -only validate -rows 1000000 -md bench.md
+//	go run ./bench -only auto -auto-n 200 -auto-latency 50ms
 //
 // It builds the acctimport command once and runs it as a child process, the
 // way a user does, against one loopback server in this process that serves
@@ -97,7 +98,7 @@ func parseFlags(args []string) (*config, error) {
 	burst := fs.Int("burst", 1, "the --burst of the rate run")
 	duration := fs.Duration("duration", 20*time.Second, "length of the rate run")
 	server := fs.String("server", "fake", "what the loopback server runs: fake (Payway's fake, checking every request) or static (a canned answer)")
-	quick := fs.Bool("quick", false, "a smoke version: -secs 500ms -repeat 1 -rows 50000 -duration 3s -rate 100 unless set")
+	quick := fs.Bool("quick", false, "a smoke version: -secs 500ms -repeat 1 -rows 50000 -duration 3s -rate 100 -auto-n 200 -auto-latency 0 -auto-secs 20s -shards-n 200 unless set")
 	autoN := fs.String("auto-n", "20,200,2000", "the limits, requests/s, that --rate auto is not told: `LIST`")
 	autoLat := fs.String("auto-latency", "0,50ms", "server latencies of the --rate auto runs, `LIST`")
 	autoSecs := fs.Duration("auto-secs", 30*time.Second, "rows for this long at the limit in each --rate auto run (more than 10s)")
