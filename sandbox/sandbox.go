@@ -211,7 +211,11 @@ func (s *Server) inject(fake providers.Fake, limit *Bucket) http.Handler {
 			// The request is read before the wait, as a gateway reads it:
 			// net/http watches the connection, and so ends r.Context()
 			// when the client leaves, only once the body has been read.
-			r.Body = readAhead(r.Body, readAheadLimit)
+			body, err := readAhead(r.Body, readAheadLimit)
+			if err != nil {
+				return // the client left while sending: nobody to answer
+			}
+			r.Body = body
 			t := time.NewTimer(d)
 			select {
 			case <-t.C:
@@ -248,13 +252,18 @@ func (s *Server) inject(fake providers.Fake, limit *Bucket) http.Handler {
 const readAheadLimit = 1 << 20
 
 // readAhead reads up to limit bytes of body now and returns a body that
-// gives them, then the rest.
-func readAhead(body io.ReadCloser, limit int64) io.ReadCloser {
-	buf, _ := io.ReadAll(io.LimitReader(body, limit)) // an error comes again from body
+// gives them, then the rest; an error when the body could not be read (the
+// client left: net/http would not end the request's context then, so the
+// wait must not begin).
+func readAhead(body io.ReadCloser, limit int64) (io.ReadCloser, error) {
+	buf, err := io.ReadAll(io.LimitReader(body, limit))
+	if err != nil {
+		return nil, err
+	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(bytes.NewReader(buf), body), body}
+	}{io.MultiReader(bytes.NewReader(buf), body), body}, nil
 }
 
 // index lists the providers served and how to reach them.
