@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"path/filepath"
 	"slices"
@@ -166,7 +165,7 @@ func (b *bench) autoRun(ctx context.Context, n float64, lat time.Duration) {
 		return
 	}
 	l := newLimited(n, lat)
-	srv, err := startHandler(l)
+	srv, url, err := serveLoopback(l)
 	if err != nil {
 		b.fail(name, err)
 		return
@@ -174,7 +173,7 @@ func (b *bench) autoRun(ctx context.Context, n float64, lat time.Duration) {
 	defer srv.Close()
 	conc := autoConc(n, lat)
 	logf("auto: %s rows, limit %g/s untold, latency %s, --concurrency %d", count(float64(rows)), n, latencyText(lat), conc)
-	res, code, err := b.sendAuto(ctx, in, srv.URL, conc, "")
+	res, code, err := b.sendAuto(ctx, in, url, conc, "")
 	if err != nil {
 		if ctx.Err() == nil {
 			b.fail(name, err)
@@ -202,15 +201,7 @@ func (b *bench) autoRun(ctx context.Context, n float64, lat time.Duration) {
 	if code != 0 {
 		measured += fmt.Sprintf("; exit %d", code)
 	}
-	logf("  %s", measured)
-	b.lines = append(b.lines, line{
-		name:      name,
-		reference: fmt.Sprintf("N = %g/s", n),
-		measured:  measured,
-		ratio:     fmt.Sprintf("%.3fx", share),
-		goal:      fmt.Sprintf(">= %.2fx from 10 s, <= %.0f%% 429", autoGoal, autoMax429*100),
-		verdict:   verdict(ok),
-	})
+	b.autoLine(name, n, share, measured, fmt.Sprintf(">= %.2fx from 10 s, <= %.0f%% 429", autoGoal, autoMax429*100), ok)
 }
 
 // shardsRun runs autoShards shards of one file at once, each with --rate
@@ -226,7 +217,7 @@ func (b *bench) shardsRun(ctx context.Context, n float64) {
 		return
 	}
 	l := newLimited(n, 0)
-	srv, err := startHandler(l)
+	srv, url, err := serveLoopback(l)
 	if err != nil {
 		b.fail(name, err)
 		return
@@ -241,7 +232,7 @@ func (b *bench) shardsRun(ctx context.Context, n float64) {
 	var wg sync.WaitGroup
 	for i := range autoShards {
 		wg.Go(func() {
-			_, code, err := b.sendAuto(ctx, in, fmt.Sprintf("%s/s%d", srv.URL, i), 16, fmt.Sprintf("%d/%d", i, autoShards))
+			_, code, err := b.sendAuto(ctx, in, fmt.Sprintf("%s/s%d", url, i), 16, fmt.Sprintf("%d/%d", i, autoShards))
 			results[i] = result{code, err}
 		})
 	}
@@ -295,19 +286,25 @@ func (b *bench) shardsRun(ctx context.Context, n float64) {
 		lowest = min(lowest, f.okRate/(n/autoShards))
 	}
 	share := together.okRate / n
-	ok := share >= shardsGoal && lowest >= shardsEachGoal && !slices.ContainsFunc(codes, func(c int) bool { return c != 0 })
+	exited := slices.ContainsFunc(codes, func(c int) bool { return c != 0 })
 	measured := fmt.Sprintf("from 10 s: together %s/s, each %s/s (lowest %.2fx of N/%d); 429: %.2f%%",
 		rateText(together.okRate), strings.Join(each, ", "), lowest, autoShards, 100*float64(all.refused)/float64(all.total))
-	if slices.ContainsFunc(codes, func(c int) bool { return c != 0 }) {
+	if exited {
 		measured += fmt.Sprintf("; exits %v", codes)
 	}
+	ok := share >= shardsGoal && lowest >= shardsEachGoal && !exited
+	b.autoLine(name, n, share, measured, fmt.Sprintf("together >= %.2fx, each >= %.1fx of N/%d", shardsGoal, shardsEachGoal, autoShards), ok)
+}
+
+// autoLine logs and keeps one --rate auto measurement against a limit of n.
+func (b *bench) autoLine(name string, n, share float64, measured, goal string, ok bool) {
 	logf("  %s", measured)
 	b.lines = append(b.lines, line{
 		name:      name,
 		reference: fmt.Sprintf("N = %g/s", n),
 		measured:  measured,
 		ratio:     fmt.Sprintf("%.3fx", share),
-		goal:      fmt.Sprintf("together >= %.2fx, each >= %.1fx of N/%d", shardsGoal, shardsEachGoal, autoShards),
+		goal:      goal,
 		verdict:   verdict(ok),
 	})
 }
@@ -347,21 +344,3 @@ func rateText(r float64) string {
 	}
 	return count(r)
 }
-
-// testServer is a loopback server of one handler.
-type testServer struct {
-	URL string
-	srv *http.Server
-}
-
-func startHandler(h http.Handler) (*testServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s := &testServer{URL: "http://" + ln.Addr().String(), srv: &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}}
-	go func() { _ = s.srv.Serve(ln) }()
-	return s, nil
-}
-
-func (s *testServer) Close() { _ = s.srv.Close() }

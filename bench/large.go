@@ -7,7 +7,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -138,12 +137,9 @@ type finerworksServer struct {
 }
 
 func startFinerworks() (*finerworksServer, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	s := &finerworksServer{URL: "http://" + ln.Addr().String()}
-	s.Server = &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &finerworksServer{}
+	var err error
+	s.Server, s.URL, err = serveLoopback(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPut || r.URL.Path != "/v3/update_user" || r.Header.Get("web_api_key") == "" || r.Header.Get("app_key") == "" {
 			http.Error(w, `{"Message":"not the documented request"}`, http.StatusBadRequest)
 			return
@@ -153,8 +149,10 @@ func startFinerworks() (*finerworksServer, error) {
 		id := s.served.Add(1)
 		w.Header().Set("Content-Type", "application/json")
 		fmt.Fprintf(w, `{"status":{"success":true,"status_code":200,"message":"","debug":null},"user_account":{"account_id":%d,"account_username":"user%d"}}`, id, id)
-	})}
-	go func() { _ = s.Serve(ln) }()
+	}))
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

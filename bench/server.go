@@ -45,15 +45,26 @@ const staticPrefix = `{"id":"`
 var staticID = []byte("5f3ac249f6aef294d0000071")
 
 func startServer(static bool) (*server, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	s := &server{static: static}
+	s.reset(0)
+	var err error
+	s.srv, s.URL, err = serveLoopback(s)
 	if err != nil {
 		return nil, err
 	}
-	s := &server{URL: "http://" + ln.Addr().String(), static: static}
-	s.srv = &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	s.reset(0)
-	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// serveLoopback serves h on a free port of 127.0.0.1 and returns the
+// server and its base URL.
+func serveLoopback(h http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	return srv, "http://" + ln.Addr().String(), nil
 }
 
 func (s *server) Close() { _ = s.srv.Close() }
